@@ -1,0 +1,101 @@
+// The only reader of process.env. Every variable of the contract (§1) is
+// validated once, here; a bad value stops the start with one line naming it.
+import { z } from 'zod';
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+
+const secret = (minLength: number) =>
+  z.string().min(minLength, `must be at least ${minLength} characters`).optional();
+
+// Keys are the environment variable names, so an error path names the variable.
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: intInRange(0, 65535, 3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z.string().min(1).default('./data/latchkey.db'),
+    MANAGE_API_KEY: secret(32),
+    ISSUER: z.string().min(1).max(255).default('latchkey'),
+    ANON_SESSION_TTL_SECONDS: intInRange(60, 2_592_000, 2_592_000),
+    POW_HMAC_SECRET: secret(32),
+    POW_DIFFICULTY: intInRange(1, 10_000_000, 50_000),
+    POW_CHALLENGE_TTL_SECONDS: intInRange(10, 3600, 300),
+    RATE_LIMIT_PER_MINUTE: intInRange(0, 1_000_000, 60),
+    // A hop count only: `true` would trust any X-Forwarded-For a client invents.
+    TRUST_PROXY: intInRange(0, 10, 0),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.MANAGE_API_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MANAGE_API_KEY'],
+        message: 'is required when NODE_ENV=production',
+      });
+    }
+  });
+
+type RawConfig = z.output<typeof configSchema>;
+
+export interface Config {
+  readonly nodeEnv: RawConfig['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly manageApiKey: string | undefined;
+  readonly issuer: string;
+  readonly anonSessionTtlSeconds: number;
+  readonly pow: Readonly<{ hmacSecret: string; difficulty: number; challengeTtlSeconds: number }> | null;
+  readonly rateLimitPerMinute: number;
+  readonly trustProxy: number;
+  readonly logLevel: RawConfig['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Names every variable the service reads; `.env.example` must list exactly these. */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape).filter((name) => name !== 'NODE_ENV');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty value (`PORT=`) in an env file means "unset", not "invalid".
+  const present = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((name) => [name, env[name]] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    // Never echo the value: it may be a secret.
+    throw new ConfigError(`invalid configuration: ${name} ${issue.message}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    nodeEnv: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    manageApiKey: c.MANAGE_API_KEY,
+    issuer: c.ISSUER,
+    anonSessionTtlSeconds: c.ANON_SESSION_TTL_SECONDS,
+    pow: c.POW_HMAC_SECRET
+      ? Object.freeze({
+          hmacSecret: c.POW_HMAC_SECRET,
+          difficulty: c.POW_DIFFICULTY,
+          challengeTtlSeconds: c.POW_CHALLENGE_TTL_SECONDS,
+        })
+      : null,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    trustProxy: c.TRUST_PROXY,
+    logLevel: c.LOG_LEVEL,
+  });
+}

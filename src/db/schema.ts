@@ -1,0 +1,74 @@
+// latchkey's tables. Migrations in drizzle/ are generated from this file with
+// `npm run db:generate` and committed; start-up applies them.
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const apps = sqliteTable(
+  'apps',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    type: text('type', { enum: ['web_client'] }).notNull(),
+    defaultAgentId: text('default_agent_id'),
+    prompt: text('prompt'),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    // Normalized allowlist entries (§4.1), as a JSON array of strings.
+    allowedDomains: text('allowed_domains', { mode: 'json' }).$type<string[]>().notNull(),
+    allowAnonymous: integer('allow_anonymous', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('apps_by_project').on(t.tenantId, t.projectId, t.createdAt)],
+);
+
+// Customer public keys. The (app, kid) primary key is the only way a key is
+// found: a customer JWT names its kid, and no other key of any app is tried.
+export const authKeys = sqliteTable(
+  'auth_keys',
+  {
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    kid: text('kid').notNull(),
+    algorithm: text('algorithm').notNull(),
+    publicKey: text('public_key').notNull(),
+    thumbprint: text('thumbprint').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.kid] })],
+);
+
+// The service's own Ed25519 signing keys. The newest unretired one signs; a
+// retired one stays in JWKS until `publishUntil`, when its last token has expired.
+export const signingKeys = sqliteTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  privateKey: text('private_key').notNull(),
+  publicJwk: text('public_jwk', { mode: 'json' }).$type<{ kty: 'OKP'; crv: 'Ed25519'; x: string }>().notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
+  publishUntil: integer('publish_until', { mode: 'timestamp_ms' }),
+});
+
+// Solved proof-of-work challenges, each remembered until its challenge expires so
+// it is accepted once. Purged by expiry, so the table is bounded by the challenge
+// TTL times the request rate, never by total traffic.
+export const spentChallenges = sqliteTable(
+  'spent_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('spent_challenges_by_expiry').on(t.expiresAt)],
+);
+
+// Service-wide values, such as the hash of a generated management key.
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`),
+});

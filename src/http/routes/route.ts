@@ -1,0 +1,20 @@
+// Registers a path's handlers and answers every other method with 405 and an
+// Allow header (contract §0), so a known path never falls through to 404.
+import type { RequestHandler, Router } from 'express';
+import { AppError } from '../../errors.js';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>): void {
+  const chain = router.route(path);
+  const allowed = Object.keys(handlers).map((m) => m.toUpperCase());
+  if (allowed.includes('GET')) allowed.push('HEAD');
+  for (const [method, handler] of Object.entries(handlers) as [Method, RequestHandler | RequestHandler[]][]) {
+    chain[method](...[handler].flat());
+  }
+  const allow = allowed.join(', ');
+  chain.all(function methodNotAllowed(_req, res, next) {
+    res.setHeader('Allow', allow);
+    next(new AppError('method_not_allowed'));
+  });
+}

@@ -1,0 +1,39 @@
+// The management API key. Only its SHA-256 is kept: in memory when the operator
+// sets MANAGE_API_KEY, in the settings table when latchkey generated it on a
+// development machine's first start (printed once, never again).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { settings } from '../db/schema.js';
+
+const SETTING = 'manage_api_key_sha256';
+
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+export interface ManageKey {
+  /** SHA-256 of the key, never the key itself. */
+  readonly hash: Buffer;
+  /** Set only when the key was generated just now and must be shown once. */
+  readonly generated?: string;
+}
+
+export function resolveManageKey(db: Db, config: Pick<Config, 'manageApiKey'>): ManageKey {
+  if (config.manageApiKey) return { hash: sha256(config.manageApiKey) };
+  const stored = db.select().from(settings).where(eq(settings.key, SETTING)).get();
+  if (stored) return { hash: Buffer.from(stored.value, 'hex') };
+  const generated = `lk_manage_${randomBytes(32).toString('base64url')}`;
+  const hash = sha256(generated);
+  // A second process starting at the same moment keeps the first one's key.
+  const inserted = db.insert(settings).values({ key: SETTING, value: hash.toString('hex') }).onConflictDoNothing().run();
+  if (inserted.changes === 1) return { hash, generated };
+  return resolveManageKey(db, config);
+}
+
+/**
+ * Constant-time check of a presented key. Comparing SHA-256 digests means both
+ * sides are always 32 bytes, so a length mismatch neither throws nor leaks.
+ */
+export function manageKeyMatches(key: ManageKey, presented: string): boolean {
+  return timingSafeEqual(sha256(presented), key.hash);
+}
