@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { createPowChallenge } from '../../pow/challenge.js';
 import { checkProofOfWork } from '../../pow/check-proof-of-work.js';
 import { issueAnonymousSession } from '../../sessions/anonymous-session.js';
+import { signInWithCustomerJwt } from '../../sessions/customer-session.js';
 import { introspect } from '../../sessions/introspect.js';
 import type { Services } from '../../services.js';
 import { bearerToken } from '../bearer.js';
@@ -68,6 +69,20 @@ export function runRouter(svc: Services): Router {
   });
 
   route(router, '/auth/apps/:appId/session', {
+    async post(req, res) {
+      const app = await admit(req, { anonymousOnly: false });
+      const token = bearerToken(req.headers.authorization);
+      if (!token) throw new AppError('token_required');
+      const signIn = await signInWithCustomerJwt(svc, app, token);
+      res.setHeader('Cache-Control', 'no-store');
+      if (signIn.ok) return void res.json(signIn.session);
+      // Too-large claims are the customer's bug, never a reason to hand out an anonymous session instead.
+      if (signIn.reason === 'claims_too_large') throw new AppError('claims_too_large', undefined, { reason: signIn.reason });
+      if (!app.row.allowAnonymous) throw new AppError('invalid_token', undefined, { reason: signIn.reason });
+      // The fallback is exactly §3.2 without a bearer: proof of work, then a fresh identity.
+      requireProofOfWork(req, app.row.id);
+      res.json({ ...issueAnonymousSession(svc, app.row), authMethod: 'anonymous', fallbackReason: signIn.reason });
+    },
     get(req, res) {
       const app = enabledApp(req);
       const result = introspect(
