@@ -16,7 +16,8 @@ export type PublicKeyResult =
   | { ok: true; publicKey: string; thumbprint: string; keyObject: KeyObject }
   | { ok: false; reason: string };
 
-const SPKI_PEM = /^-----BEGIN PUBLIC KEY-----\n((?:[A-Za-z0-9+/]{1,76}\n)+(?:[A-Za-z0-9+/]*={0,2}\n)?)-----END PUBLIC KEY-----$/;
+// One block, base64 lines only; the DER parse below decides whether it is a key.
+const SPKI_PEM = /^-----BEGIN PUBLIC KEY-----\n((?:[A-Za-z0-9+/=]{1,76}\n)+)-----END PUBLIC KEY-----$/;
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 
 function refuse(reason: string): PublicKeyResult {
