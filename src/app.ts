@@ -1,19 +1,21 @@
-// createApp wires middleware and routers in their order; it never listens.
+// createApp wires the service's HTTP surface; it never listens. The run API
+// (§3, the hot path) is served by plain node:http handlers; everything else —
+// management, JWKS, operations, 404s — by Express with its middleware.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
-import { runCors } from './http/middleware/cors.js';
 import { requireJsonBody } from './http/middleware/require-json.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
-import { runRouter } from './http/routes/run.js';
+import { createRunHandler } from './http/run-api.js';
 import type { Services } from './services.js';
 
 export const BODY_LIMIT = '64kb';
 
-export function createApp(svc: Services): Express {
+export function createExpressApp(svc: Services): Express {
   const app = express();
   // Nothing here serves conditional GETs or needs a framework banner.
   app.disable('x-powered-by');
@@ -23,8 +25,6 @@ export function createApp(svc: Services): Express {
 
   app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true }));
   app.use(requireJsonBody);
-
-  app.use('/run', runCors, runRouter(svc));
   app.use(
     '/manage',
     manageAuth(svc.manageKey),
@@ -37,4 +37,13 @@ export function createApp(svc: Services): Express {
   app.use(notFound);
   app.use(errorHandler(svc.logger));
   return app;
+}
+
+export function createApp(svc: Services): RequestListener {
+  const runApi = createRunHandler(svc);
+  const rest = createExpressApp(svc);
+  return function latchkey(req: IncomingMessage, res: ServerResponse) {
+    if (req.url!.startsWith('/run/')) runApi(req, res);
+    else rest(req, res);
+  };
 }

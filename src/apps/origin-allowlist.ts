@@ -125,9 +125,10 @@ export function compileAllowlist(entries: readonly string[]): OriginMatcher {
     if (rule.plainHttp) exact.add(`http://${hostport}`);
   }
   return (origin) => {
+    // Every member of `exact` is canonical, so a hit needs no parsing.
+    if (origin !== undefined && exact.has(origin)) return true;
+    if (rules.length === 0) return false;
     const parsed = parseRequestOrigin(origin);
-    if (!parsed) return false;
-    if (exact.has(origin!)) return true;
-    return rules.some((rule) => ruleMatches(rule, parsed));
+    return parsed !== null && rules.some((rule) => ruleMatches(rule, parsed));
   };
 }

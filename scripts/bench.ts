@@ -1,0 +1,343 @@
+// latchkey's benchmark: the real service (production mode, temporary SQLite,
+// no rate limit) against a bare node:http ceiling doing only the unavoidable
+// work (scripts/bench/ceiling.ts), under the same autocannon load from a
+// separate process, interleaved round by round so machine drift hits both.
+// Prints requests/s, p50/p99 latency, peak RSS and service ÷ ceiling per
+// scenario (medians over rounds) and writes the figures as JSON.
+//
+//   npm run bench                          # 3 rounds × 5 s per scenario and target
+//   npm run bench -- --rounds 5 --duration 8 --connections 50
+//   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check
+//   npm run bench -- --memory              # RSS over 1 000 000 anonymous sessions
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
+import type { LoadJob, LoadResult } from './bench/load.js';
+
+const { values: opts } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string' },
+    memory: { type: 'boolean', default: false },
+    sessions: { type: 'string', default: '1000000' },
+    out: { type: 'string', default: 'bench-results' },
+  },
+});
+const ROUNDS = Number(opts.rounds);
+const DURATION = Number(opts.duration);
+const CONNECTIONS = Number(opts.connections);
+const MANAGE_KEY = 'bench-manage-key-0123456789abcdef0123456789';
+const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
+const ORIGIN = 'https://bench.example.com';
+const TSX = ['--import', 'tsx'];
+
+const work = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        child.stdout!.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ready: ${seen}`)));
+  });
+}
+
+interface Server {
+  name: string;
+  port: number;
+  pid: number;
+  databaseUrl: string;
+}
+
+async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
+  const databaseUrl = join(work, `${name}.db`);
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      MANAGE_API_KEY: MANAGE_KEY,
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    const poll = async (attempt: number) => {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return resolve();
+      } catch {
+        /* not listening yet */
+      }
+      if (attempt > 100) return reject(new Error(`${name} did not start`));
+      setTimeout(() => poll(attempt + 1), 100);
+    };
+    void poll(0);
+  });
+  return { name, port, pid: child.pid!, databaseUrl };
+}
+
+async function startCeiling(name: string, port: number, config: object): Promise<Server> {
+  const child = spawn(process.execPath, [...TSX, 'scripts/bench/ceiling.ts', JSON.stringify({ port, ...config })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  await waitForLine(child, /ready/);
+  return { name, port, pid: child.pid!, databaseUrl: '' };
+}
+
+async function call(server: Server, method: string, path: string, init: { headers?: Record<string, string>; body?: unknown } = {}) {
+  const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${MANAGE_KEY}`, 'Content-Type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const body = (await response.json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+function rssKb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs one load job against `server`, sampling its RSS throughout. */
+async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }): Promise<LoadResult & { rssMb: number }> {
+  let peak = rssKb(server.pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid))), 100);
+  const { path, ...rest } = job;
+  const full: LoadJob = { ...rest, url: `http://127.0.0.1:${server.port}${path}` };
+  const child = spawn(process.execPath, [...TSX, 'scripts/bench/load.ts', JSON.stringify(full)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await new Promise((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  return { ...(JSON.parse(output.trim()) as LoadResult), rssMb: Math.round(peak / 1024) };
+}
+
+// ---------------------------------------------------------------- set-up
+spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+const plain = await startService('service', 4100, {});
+const withPow = await startService('service-pow', 4101, { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
+
+async function createBenchApp(server: Server): Promise<string> {
+  const body = { name: 'bench', config: { webClient: { allowedDomains: ['bench.example.com'] } } };
+  return (await call(server, 'POST', '/manage/tenants/bench/projects/bench/apps', { body })).data.id;
+}
+const appId = await createBenchApp(plain);
+const powAppId = await createBenchApp(withPow);
+
+const customer: Record<string, { alg: string; kid: string; privateKey: KeyObject; publicKey: string }> = {};
+for (const [alg, pair] of [
+  ['ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+  ['RS256', generateKeyPairSync('rsa', { modulusLength: 2048 })],
+  ['EdDSA', generateKeyPairSync('ed25519')],
+] as const) {
+  const publicKey = pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  customer[alg] = { alg, kid: `bench-${alg.toLowerCase()}`, privateKey: pair.privateKey, publicKey };
+  await call(plain, 'POST', `/manage/tenants/bench/projects/bench/apps/${appId}/auth-keys`, {
+    body: { kid: customer[alg]!.kid, algorithm: alg, publicKey },
+  });
+}
+
+const ceiling = await startCeiling('ceiling', 4200, {
+  databaseUrl: plain.databaseUrl,
+  powSecret: POW_SECRET,
+  customerKeys: Object.values(customer).map(({ kid, alg, publicKey }) => ({ kid, algorithm: alg, publicKey })),
+});
+const powCeiling = await startCeiling('ceiling-pow', 4201, { databaseUrl: withPow.databaseUrl, powSecret: POW_SECRET, customerKeys: [] });
+
+const runHeaders = { Origin: ORIGIN };
+const anonymous = await call(plain, 'POST', `/run/auth/apps/${appId}/anonymous-session`, { headers: runHeaders });
+
+// Customer JWTs must carry an iat within 60 s of the server clock, so each
+// timed window gets a freshly signed token.
+async function customerJwt(alg: string): Promise<string> {
+  const { kid, privateKey } = customer[alg]!;
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ plan: 'pro', org: 'bench' })
+    .setProtectedHeader({ alg, kid })
+    .setSubject('user-42')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(privateKey);
+}
+
+interface Scenario {
+  name: string;
+  service: Server;
+  ceiling: Server;
+  job: () => Promise<Omit<LoadJob, 'url'> & { path: string }>;
+}
+
+const base = { connections: CONNECTIONS, duration: DURATION };
+const allScenarios: Scenario[] = [
+  {
+    name: 'anonymous',
+    service: plain,
+    ceiling,
+    job: async () => ({ ...base, method: 'POST', path: `/run/auth/apps/${appId}/anonymous-session`, headers: runHeaders }),
+  },
+  {
+    name: 'anonymous+pow',
+    service: withPow,
+    ceiling: powCeiling,
+    job: async () => ({
+      ...base,
+      method: 'POST',
+      path: `/run/auth/apps/${powAppId}/anonymous-session`,
+      headers: runHeaders,
+      pow: { secret: POW_SECRET, appId: powAppId, count: DURATION * 20_000 },
+    }),
+  },
+  {
+    name: 'refresh',
+    service: plain,
+    ceiling,
+    job: async () => ({
+      ...base,
+      method: 'POST',
+      path: `/run/auth/apps/${appId}/anonymous-session`,
+      headers: { ...runHeaders, Authorization: `Bearer ${anonymous.token}` },
+    }),
+  },
+  ...['ES256', 'RS256', 'EdDSA'].map(
+    (alg): Scenario => ({
+      name: `sign-in ${alg}`,
+      service: plain,
+      ceiling,
+      job: async () => ({
+        ...base,
+        method: 'POST',
+        path: `/run/auth/apps/${appId}/session`,
+        headers: { ...runHeaders, Authorization: `Bearer ${await customerJwt(alg)}` },
+      }),
+    }),
+  ),
+  {
+    name: 'introspection',
+    service: plain,
+    ceiling,
+    job: async () => ({
+      ...base,
+      method: 'GET',
+      path: `/run/auth/apps/${appId}/session`,
+      headers: { Authorization: `Bearer ${anonymous.token}` },
+    }),
+  },
+];
+const scenarios = allScenarios.filter((s) => !opts.only || s.name.includes(opts.only));
+
+// ---------------------------------------------------------------- memory mode
+if (opts.memory) {
+  const total = Number(opts.sessions);
+  const job = await scenarios[0]!.job();
+  const amount = (n: number) => load(plain, { ...job, amount: n });
+  await amount(10_000);
+  const after10k = rssKb(plain.pid);
+  const started = Date.now();
+  await amount(total - 10_000);
+  const after = rssKb(plain.pid);
+  const spent = spawnSync(process.execPath, ['-e', `const D=require('better-sqlite3');console.log(new D(${JSON.stringify(withPow.databaseUrl)}).prepare('select count(*) from spent_challenges').pluck().get())`]);
+  const summary = {
+    sessions: total,
+    rssAfter10kMb: Math.round(after10k / 1024),
+    rssAfterAllMb: Math.round(after / 1024),
+    growthMb: Math.round((after - after10k) / 1024),
+    seconds: Math.round((Date.now() - started) / 1000),
+    spentChallengeRows: Number(spent.stdout.toString().trim() || 0),
+  };
+  console.log(JSON.stringify(summary, null, 2));
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------- timed rounds
+type Sample = LoadResult & { rssMb: number };
+const samples = new Map<string, { service: Sample[]; ceiling: Sample[] }>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const scenario of scenarios) {
+    const entry = samples.get(scenario.name) ?? { service: [], ceiling: [] };
+    samples.set(scenario.name, entry);
+    // Alternate who goes first, so a drifting machine does not favour one side.
+    const order = round % 2 === 0 ? (['service', 'ceiling'] as const) : (['ceiling', 'service'] as const);
+    for (const side of order) {
+      const result = await load(scenario[side], await scenario.job());
+      entry[side].push(result);
+      process.stderr.write(
+        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(7)} ${Math.round(result.rps)} req/s` +
+          `${result.failed ? ` (${result.failed} failed)` : ''}\n`,
+      );
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const summarize = (xs: Sample[]) => ({
+  rps: Math.round(median(xs.map((x) => x.rps))),
+  p50: median(xs.map((x) => x.p50)),
+  p99: median(xs.map((x) => x.p99)),
+  rssMb: Math.max(...xs.map((x) => x.rssMb)),
+  failed: xs.reduce((n, x) => n + x.failed, 0),
+});
+const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
+  const s = summarize(service);
+  const c = summarize(ceil);
+  // Ratio of medians of per-round ratios would hide a bad round; use the medians' ratio.
+  return { scenario: name, service: s, ceiling: c, ratio: Number((s.rps / c.rps).toFixed(2)) };
+});
+
+const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown cpu';
+const meta = {
+  date: new Date().toISOString(),
+  machine: `${cpu}, ${(await import('node:os')).cpus().length} cores`,
+  node: process.version,
+  rounds: ROUNDS,
+  durationSeconds: DURATION,
+  connections: CONNECTIONS,
+};
+console.log(`\nlatchkey bench — ${meta.date} — ${meta.machine} — node ${meta.node}`);
+console.log(`${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, medians\n`);
+console.log('| scenario | service req/s | p50 ms | p99 ms | RSS MB | ceiling req/s | p50 ms | p99 ms | ratio |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.scenario} | ${r.service.rps} | ${r.service.p50} | ${r.service.p99} | ${r.service.rssMb} | ` +
+      `${r.ceiling.rps} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${r.ratio.toFixed(2)} |` +
+      (r.service.failed ? ` ${r.service.failed} non-2xx` : ''),
+  );
+}
+mkdirSync(opts.out!, { recursive: true });
+const file = join(opts.out!, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+console.log(`\nfigures written to ${file}`);
+process.exit(0);

@@ -1,0 +1,81 @@
+// The benchmark's ceiling: a bare node:http server that does only the work a
+// session request cannot avoid, with the same libraries latchkey uses — sign
+// a token (node:crypto Ed25519); verify one and sign; verify a customer JWT
+// (jose) and sign; check a proof-of-work HMAC, insert the spent challenge
+// (better-sqlite3) and sign. It reads latchkey's own signing key from the
+// database so tokens from either server verify on both. Not a product: no
+// Origin, no app lookup, no errors worth the name.
+import { createHash, createHmac, createPrivateKey, createPublicKey, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto';
+import { createServer } from 'node:http';
+import Database from 'better-sqlite3';
+import { compactVerify, decodeProtectedHeader } from 'jose';
+
+const config = JSON.parse(process.argv[2]!) as {
+  databaseUrl: string;
+  port: number;
+  powSecret: string;
+  customerKeys: { kid: string; algorithm: string; publicKey: string }[];
+};
+
+const db = new Database(config.databaseUrl);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.exec('CREATE TABLE IF NOT EXISTS ceiling_spent (challenge TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)');
+const insertSpent = db.prepare('INSERT OR IGNORE INTO ceiling_spent (challenge, expires_at) VALUES (?, ?)');
+const row = db.prepare('SELECT kid, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL').get() as {
+  kid: string;
+  private_key: string;
+  public_jwk: string;
+};
+const privateKey = createPrivateKey(row.private_key);
+const publicKey = createPublicKey({ key: JSON.parse(row.public_jwk), format: 'jwk' });
+const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: row.kid, typ: 'session+jwt' })).toString('base64url');
+const customerKeys = new Map(config.customerKeys.map((k) => [k.kid, { alg: k.algorithm, key: createPublicKey(k.publicKey) }]));
+
+function signToken(aud: string, sub: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: 'latchkey', aud, sub, iat: now, exp: now + 3600, jti: randomUUID(), tid: 't', pid: 'p', auth: 'anonymous' };
+  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
+function verifyToken(token: string): { sub: string } | null {
+  const [h, p, s] = token.split('.');
+  if (!h || !p || !s || !verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))) return null;
+  return JSON.parse(Buffer.from(p, 'base64url').toString());
+}
+
+function powOk(headerValue: string): boolean {
+  const s = JSON.parse(Buffer.from(headerValue, 'base64').toString());
+  const challenge = createHash('sha256').update(s.salt + s.number).digest();
+  const signature = createHmac('sha256', config.powSecret).update(s.challenge).digest();
+  if (!timingSafeEqual(challenge, Buffer.from(s.challenge, 'hex'))) return false;
+  if (!timingSafeEqual(signature, Buffer.from(s.signature, 'hex'))) return false;
+  return insertSpent.run(s.challenge, Math.floor(Date.now() / 1000) + 300).changes === 1;
+}
+
+function send(res: import('node:http').ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+createServer(async (req, res) => {
+  const appId = req.url!.split('/')[4]!;
+  const bearer = req.headers.authorization?.slice(7);
+  if (req.url!.endsWith('/anonymous-session')) {
+    const pow = req.headers['x-challenge-solution'];
+    if (typeof pow === 'string' && !powOk(pow)) return send(res, 403, { error: 'pow' });
+    const sub = (bearer && verifyToken(bearer)?.sub) || `anon_${randomUUID()}`;
+    return send(res, 200, { token: signToken(appId, sub), expiresAt: new Date().toISOString(), userId: sub });
+  }
+  if (req.method === 'GET') {
+    const claims = bearer ? verifyToken(bearer) : null;
+    return claims ? send(res, 200, claims) : send(res, 401, { error: 'invalid' });
+  }
+  const { kid } = decodeProtectedHeader(bearer!);
+  const key = customerKeys.get(kid!)!;
+  const { payload } = await compactVerify(bearer!, key.key, { algorithms: [key.alg] });
+  const claims = JSON.parse(Buffer.from(payload).toString());
+  return send(res, 200, { token: signToken(appId, claims.sub), userId: claims.sub, authMethod: 'authenticated' });
+}).listen(config.port, '127.0.0.1', () => process.stdout.write('ready\n'));

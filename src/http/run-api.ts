@@ -1,0 +1,207 @@
+// §3 Run API: what browser widgets call on every page load (sessions, the
+// proof-of-work challenge) and what widget backends call to check a token.
+//
+// It is served by plain node:http handlers rather than Express: routing,
+// response helpers and middleware chains cost more per request than signing
+// the session token does, and this path is the service's whole load. The
+// rules are the same as everywhere else — JSON errors in the contract's shape,
+// 404/405 with Allow, 415 for non-JSON bodies — and the tests drive it
+// through createApp like the rest.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CachedApp } from '../apps/app-cache.js';
+import { AppError } from '../errors.js';
+import { createPowChallenge } from '../pow/challenge.js';
+import { checkProofOfWork } from '../pow/check-proof-of-work.js';
+import { issueAnonymousSession } from '../sessions/anonymous-session.js';
+import { signInWithCustomerJwt } from '../sessions/customer-session.js';
+import { introspect } from '../sessions/introspect.js';
+import type { Services } from '../services.js';
+import { bearerToken } from './bearer.js';
+import { clientIpResolver } from './client-ip.js';
+import { hasNonJsonBody } from './middleware/require-json.js';
+import { sendError, sendJson, type Headers } from './respond.js';
+import { PATH_PATTERNS } from './validation.js';
+
+const NO_STORE: Headers = { 'Cache-Control': 'no-store' };
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
+const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
+const APPS_PREFIX = '/run/auth/apps/';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, appId: string, query: string) => Promise<void> | void;
+interface Route {
+  allow: string;
+  methods: Partial<Record<string, Handler>>;
+}
+
+function withHead(methods: Partial<Record<string, Handler>>): Route {
+  const all = { ...methods };
+  if (all.GET) all.HEAD = all.GET;
+  return { allow: Object.keys(all).join(', '), methods: all };
+}
+
+function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AppError('bad_request', 'The request path is not valid.');
+  }
+}
+
+function validAppId(raw: string): string {
+  const appId = decodeSegment(raw);
+  if (!PATH_PATTERNS.appId.test(appId)) {
+    throw new AppError('validation_failed', 'A path parameter is malformed.', {
+      details: [{ path: 'appId', message: `must match ${PATH_PATTERNS.appId.source}` }],
+    });
+  }
+  return appId;
+}
+
+export function createRunHandler(svc: Services): (req: IncomingMessage, res: ServerResponse) => void {
+  const clientIp = clientIpResolver(svc.config.trustProxy);
+  const issueDeps = svc;
+  const accessLog = svc.logger.isLevelEnabled('debug');
+
+  function enabledApp(appId: string): CachedApp {
+    svc.watcher.poll();
+    const app = svc.apps.get(appId);
+    if (!app || !app.row.enabled) throw new AppError('app_not_found');
+    return app;
+  }
+
+  /** Steps 1–4 of §3.2, shared by both session-issuing routes. */
+  async function admit(req: IncomingMessage, appId: string, anonymousOnly: boolean): Promise<CachedApp> {
+    const app = enabledApp(appId);
+    if (anonymousOnly && !app.row.allowAnonymous) throw new AppError('anonymous_disabled');
+    if (!app.originAllowed(req.headers.origin)) throw new AppError('origin_not_allowed');
+    const limited = await svc.rateLimiter.hit(clientIp(req));
+    if (!limited.ok) {
+      throw new AppError('rate_limited', undefined, undefined, { 'Retry-After': String(limited.retryAfterSeconds) });
+    }
+    return app;
+  }
+
+  /** Step 5 of §3.2, for every anonymous issue (including §3.3's fallback). */
+  function requireProofOfWork(req: IncomingMessage, appId: string): void {
+    if (!svc.config.pow) return;
+    const header = req.headers['x-challenge-solution'] ?? req.headers['x-inkeep-challenge-solution'];
+    const check = checkProofOfWork(
+      { pow: svc.config.pow, clock: svc.clock, spent: svc.spentChallenges },
+      typeof header === 'string' ? header : undefined,
+      appId,
+    );
+    if (!check.ok) throw new AppError(check.code);
+  }
+
+  const challenge = withHead({
+    async GET(_req, res, _appId, query) {
+      if (!svc.config.pow) throw new AppError('pow_disabled');
+      const params = new URLSearchParams(query);
+      const bound = params.getAll('appId');
+      if (bound.length > 1) throw new AppError('validation_failed', 'appId may be given once.');
+      const appId = bound[0] === undefined ? undefined : validAppId(bound[0]);
+      sendJson(res, 200, await createPowChallenge(svc.config.pow, svc.clock, appId), NO_STORE);
+    },
+  });
+
+  const anonymousSession = withHead({
+    async POST(req, res, appId) {
+      const app = await admit(req, appId, true);
+      requireProofOfWork(req, app.row.id);
+      sendJson(res, 200, issueAnonymousSession(issueDeps, app.row, bearerToken(req.headers.authorization)), NO_STORE);
+    },
+  });
+
+  const session = withHead({
+    async POST(req, res, appId) {
+      const app = await admit(req, appId, false);
+      const token = bearerToken(req.headers.authorization);
+      if (!token) throw new AppError('token_required');
+      const signIn = await signInWithCustomerJwt(issueDeps, app, token);
+      if (signIn.ok) return sendJson(res, 200, signIn.session, NO_STORE);
+      // Too-large claims are the customer's bug, never a reason to hand out an anonymous session instead.
+      if (signIn.reason === 'claims_too_large') throw new AppError('claims_too_large', undefined, { reason: signIn.reason });
+      if (!app.row.allowAnonymous) throw new AppError('invalid_token', undefined, { reason: signIn.reason });
+      // The fallback is exactly §3.2 without a bearer: proof of work, then a fresh identity.
+      requireProofOfWork(req, app.row.id);
+      const anonymous = issueAnonymousSession(issueDeps, app.row);
+      sendJson(res, 200, { ...anonymous, authMethod: 'anonymous', fallbackReason: signIn.reason }, NO_STORE);
+    },
+    GET(req, res, appId) {
+      const app = enabledApp(appId);
+      const result = introspect(
+        { keyring: svc.keyring, clock: svc.clock, issuer: svc.config.issuer },
+        app.row,
+        bearerToken(req.headers.authorization),
+      );
+      if (!result.ok) throw new AppError(result.code);
+      sendJson(res, 200, result.session, NO_STORE);
+    },
+  });
+
+  /** The route for a path under /run, and the app id it names. */
+  function match(path: string): { route: Route; appId: string } | undefined {
+    if (path === '/run/auth/pow/challenge') return { route: challenge, appId: '' };
+    if (!path.startsWith(APPS_PREFIX)) return undefined;
+    const rest = path.slice(APPS_PREFIX.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0) return undefined;
+    const tail = rest.slice(slash + 1);
+    const route = tail === 'anonymous-session' ? anonymousSession : tail === 'session' ? session : undefined;
+    return route && { route, appId: rest.slice(0, slash) };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url!;
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const found = match(path);
+    if (!found) throw new AppError('not_found');
+    const handler = found.route.methods[req.method!];
+    if (!handler) {
+      res.setHeader('Allow', found.route.allow);
+      throw new AppError('method_not_allowed');
+    }
+    // The body is never read here; a body that is not JSON is still refused (§0).
+    if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
+    const appId = found.appId && validAppId(found.appId);
+    await handler(req, res, appId, q === -1 ? '' : url.slice(q + 1));
+  }
+
+  return function runApi(req, res) {
+    // CORS on every response, errors included, so a widget can read why it was
+    // refused. Reflecting the Origin grants nothing: no credentials are honoured,
+    // and the allowlist is enforced by the handlers.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': CORS_ALLOW_METHODS,
+        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      return;
+    }
+    // Nothing under /run reads a body; drain any so the connection can be reused.
+    req.resume();
+    // Access lines at debug: at info, logging every widget page load costs more than serving it.
+    if (accessLog) {
+      const started = process.hrtime.bigint();
+      res.once('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        svc.logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms }, 'run request');
+      });
+    }
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error instanceof AppError) return sendError(res, error);
+      svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+      sendError(res, new AppError('internal_error'));
+    });
+  };
+}
