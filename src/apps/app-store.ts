@@ -2,7 +2,7 @@
 // management API is scoped by tenant and project, so another tenant's app is
 // indistinguishable from a missing one.
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { apps } from '../db/schema.js';
@@ -70,7 +70,8 @@ export function listApps(db: Db, scope: Scope, page: number, limit: number) {
     .select()
     .from(apps)
     .where(where)
-    .orderBy(asc(apps.createdAt), asc(apps.id))
+    // rowid, not the random id, breaks ties between apps created in the same millisecond.
+    .orderBy(asc(apps.createdAt), sql`rowid`)
     .limit(limit)
     .offset((page - 1) * limit)
     .all();

@@ -38,6 +38,9 @@ function shapeProblem(text: string): string {
   if (labels.length > 1) return 'several PEM blocks were sent; send exactly one public key';
   if (labels[0] === 'CERTIFICATE') return 'a certificate is not accepted; send its SPKI public key (BEGIN PUBLIC KEY)';
   if (labels[0] === 'RSA PUBLIC KEY') return 'a PKCS#1 public key is not accepted; send it as SPKI (BEGIN PUBLIC KEY)';
+  if (labels[0] === 'PUBLIC KEY') {
+    return 'the PUBLIC KEY block is malformed; between BEGIN and END PUBLIC KEY send only base64 lines of at most 76 characters';
+  }
   if (labels.length === 1) return `a ${labels[0]} block is not a public key; send an SPKI PEM (BEGIN PUBLIC KEY)`;
   return 'not a PEM public key; send an SPKI PEM (BEGIN PUBLIC KEY)';
 }

@@ -63,3 +63,20 @@ export async function createTestApp(h: Harness, overrides: Record<string, unknow
   if (res.status !== 201) throw new Error(`app create failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.data as { id: string; tenantId: string; projectId: string } & Record<string, unknown>;
 }
+
+type AppRef = { id: string; tenantId: string; projectId: string };
+
+/** The management URL of an app (or of its keys, with `suffix`). */
+export const appUrl = (app: AppRef, suffix = '') =>
+  `/manage/tenants/${app.tenantId}/projects/${app.projectId}/apps/${app.id}${suffix}`;
+
+/** Uploads a customer public key through the management API and returns its resource. */
+export async function addTestKey(
+  h: Harness,
+  app: AppRef,
+  key: { kid: string; algorithm: string; publicKey: string },
+) {
+  const res = await h.http.post(appUrl(app, '/auth-keys')).set(auth).send(key);
+  if (res.status !== 201) throw new Error(`key upload failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data as { kid: string; algorithm: string; publicKey: string; thumbprint: string; createdAt: string };
+}

@@ -1,0 +1,199 @@
+// Contract §4.1: which allowlist entries an app may store, and which request
+// Origins they let in. Pure functions, so every case is one table row.
+import { describe, expect, it } from 'vitest';
+import { compileAllowlist, normalizeEntry, parseRequestOrigin } from '../../src/apps/origin-allowlist.js';
+
+/** Compiles entries as they would be stored: normalized first, as the apps API does. */
+function allowlist(...raw: string[]) {
+  return compileAllowlist(
+    raw.map((entry) => {
+      const result = normalizeEntry(entry);
+      if (!result.ok) throw new Error(`test entry ${entry} refused: ${result.reason}`);
+      return result.entry;
+    }),
+  );
+}
+
+describe('normalizeEntry: what an app may store', () => {
+  it.each([
+    ['docs.example.com', 'docs.example.com'],
+    ['Docs.Example.COM', 'docs.example.com'],
+    ['docs.example.com:8443', 'docs.example.com:8443'],
+    ['https://docs.example.com', 'docs.example.com'],
+    ['docs.example.com:443', 'docs.example.com'],
+    ['http://docs.example.com', 'http://docs.example.com'],
+    ['HTTP://Docs.example.com', 'http://docs.example.com'],
+    ['*.example.com', '*.example.com'],
+    ['*.example.com:8443', '*.example.com:8443'],
+    ['localhost', 'localhost'],
+    ['localhost:3000', 'localhost:3000'],
+    ['127.0.0.1', '127.0.0.1'],
+    ['[::1]', '[::1]'],
+    ['[::1]:8080', '[::1]:8080'],
+    ['bücher.example', 'xn--bcher-kva.example'],
+    ['*.bücher.example', '*.xn--bcher-kva.example'],
+  ])('stores %j as %j', (raw, stored) => {
+    expect(normalizeEntry(raw)).toEqual({ ok: true, entry: stored });
+  });
+
+  it.each([
+    ['a bare wildcard', '*'],
+    ['a wildcard on a public suffix', '*.com'],
+    ['a double wildcard', '*.*.example.com'],
+    ['a wildcard on an IPv4 address', '*.127.0.0.1'],
+    ['a wildcard on an IPv6 address', '*.[::1]'],
+    ['a root path', 'docs.example.com/'],
+    ['a path', 'docs.example.com/chat'],
+    ['a query', 'docs.example.com?x=1'],
+    ['a fragment', 'docs.example.com#top'],
+    ['userinfo', 'user@docs.example.com'],
+    ['userinfo with a password', 'https://user:pw@docs.example.com'],
+    ['leading whitespace', ' docs.example.com'],
+    ['trailing whitespace', 'docs.example.com '],
+    ['inner whitespace', 'docs .example.com'],
+    ['a newline', 'docs.example.com\n'],
+    ['an empty string', ''],
+    ['a trailing dot', 'docs.example.com.'],
+    ['an empty label', 'docs..example.com'],
+    ['another scheme', 'ftp://docs.example.com'],
+    ['a port out of range', 'docs.example.com:99999'],
+    ['a non-numeric port', 'docs.example.com:abc'],
+    ['a backslash', 'docs.example.com\\evil.com'],
+  ])('refuses %s (%j)', (_name, raw) => {
+    const result = normalizeEntry(raw);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toEqual(expect.any(String));
+  });
+});
+
+describe('parseRequestOrigin: only canonical origins are read', () => {
+  it.each([
+    ['https://docs.example.com', { scheme: 'https', host: 'docs.example.com', port: '' }],
+    ['http://localhost:3000', { scheme: 'http', host: 'localhost', port: '3000' }],
+    ['https://[::1]:8080', { scheme: 'https', host: '[::1]', port: '8080' }],
+  ])('parses %j', (origin, parsed) => {
+    expect(parseRequestOrigin(origin)).toEqual(parsed);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['null', 'null'],
+    ['upper case', 'https://Docs.example.com'],
+    ['an explicit default https port', 'https://docs.example.com:443'],
+    ['an explicit default http port', 'http://docs.example.com:80'],
+    ['a path', 'https://docs.example.com/'],
+    ['userinfo', 'https://user@docs.example.com'],
+    ['two joined origins', 'https://docs.example.com, https://evil.com'],
+    ['another scheme', 'ftp://docs.example.com'],
+    ['a bare host', 'docs.example.com'],
+    ['a query', 'https://docs.example.com?x=1'],
+  ])('refuses %s', (_name, origin) => {
+    expect(parseRequestOrigin(origin)).toBeNull();
+  });
+});
+
+describe('compileAllowlist: which Origins an entry lets in', () => {
+  const cases: { entry: string; allowed: string[]; refused: string[] }[] = [
+    {
+      entry: 'docs.example.com',
+      allowed: ['https://docs.example.com'],
+      refused: [
+        'http://docs.example.com',
+        'https://docs.example.com:8443',
+        'https://a.docs.example.com',
+        'https://example.com',
+      ],
+    },
+    {
+      entry: 'docs.example.com:8443',
+      allowed: ['https://docs.example.com:8443'],
+      refused: ['https://docs.example.com', 'http://docs.example.com:8443', 'https://docs.example.com:8444'],
+    },
+    {
+      entry: '*.example.com',
+      allowed: ['https://a.example.com', 'https://a.b.example.com', 'https://docs.example.com'],
+      refused: [
+        'https://example.com',
+        'http://a.example.com',
+        'https://a.example.com:8443',
+        'https://aexample.com',
+        'https://a.example.com.evil.com',
+      ],
+    },
+    {
+      entry: 'http://docs.example.com',
+      allowed: ['http://docs.example.com', 'https://docs.example.com'],
+      refused: ['http://docs.example.com:8080', 'http://a.docs.example.com'],
+    },
+    {
+      entry: 'localhost',
+      allowed: ['http://localhost', 'https://localhost', 'http://localhost:3000', 'https://localhost:8443'],
+      refused: ['http://a.localhost', 'http://localhost.evil.com'],
+    },
+    {
+      entry: 'localhost:3000',
+      allowed: ['http://localhost:3000', 'https://localhost:3000'],
+      refused: ['http://localhost', 'http://localhost:3001'],
+    },
+    {
+      entry: '127.0.0.1',
+      allowed: ['http://127.0.0.1', 'https://127.0.0.1', 'http://127.0.0.1:5173'],
+      refused: ['http://127.0.0.2', 'http://localhost'],
+    },
+    {
+      entry: '[::1]',
+      allowed: ['http://[::1]', 'https://[::1]', 'http://[::1]:8080'],
+      refused: ['http://127.0.0.1', 'http://localhost'],
+    },
+    {
+      entry: '[::1]:8080',
+      allowed: ['http://[::1]:8080', 'https://[::1]:8080'],
+      refused: ['http://[::1]', 'http://[::1]:8081'],
+    },
+    {
+      entry: 'bücher.example',
+      allowed: ['https://xn--bcher-kva.example'],
+      refused: ['http://xn--bcher-kva.example'],
+    },
+  ];
+
+  for (const { entry, allowed, refused } of cases) {
+    describe(`entry ${JSON.stringify(entry)}`, () => {
+      const matches = allowlist(entry);
+      it.each(allowed)('allows %s', (origin) => expect(matches(origin)).toBe(true));
+      it.each(refused)('refuses %s', (origin) => expect(matches(origin)).toBe(false));
+    });
+  }
+
+  describe('lookalikes of an allowed origin are refused', () => {
+    const matches = allowlist('docs.example.com', '*.widgets.example.com');
+    it.each([
+      ['a hyphenated lookalike', 'https://evil-docs.example.com'],
+      ['the domain as a prefix of another', 'https://docs.example.com.evil.com'],
+      ['a trailing dot', 'https://docs.example.com.'],
+      ['a wildcard match with a trailing dot', 'https://a.widgets.example.com.'],
+      ['userinfo', 'https://user@docs.example.com'],
+      ['upper case', 'https://Docs.example.com'],
+      ['an explicit default port', 'https://docs.example.com:443'],
+      ['a path', 'https://docs.example.com/'],
+      ['null', 'null'],
+      ['two joined origins', 'https://docs.example.com, https://evil.com'],
+      ['plain http against an https-only entry', 'http://docs.example.com'],
+      ['the bare wildcard domain', 'https://widgets.example.com'],
+      ['no Origin at all', undefined],
+      ['an empty Origin', ''],
+    ])('refuses %s', (_name, origin) => {
+      expect(matches(origin)).toBe(false);
+    });
+  });
+
+  it('an app with several entries allows each of them and nothing else', () => {
+    const matches = allowlist('docs.example.com', 'http://localhost:3000', '*.example.org');
+    expect(matches('https://docs.example.com')).toBe(true);
+    expect(matches('http://localhost:3000')).toBe(true);
+    expect(matches('https://chat.example.org')).toBe(true);
+    expect(matches('https://example.org')).toBe(false);
+    expect(matches('http://localhost:3001')).toBe(false);
+  });
+});

@@ -1,0 +1,131 @@
+// Contract §1: DATABASE_URL is a SQLite file migrated at start-up. What was
+// stored survives a restart, a restart migrates nothing away, and a generated
+// management key is shown once and kept only as a hash.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+import { resolveManageKey } from '../../src/manage/manage-key.js';
+import { addTestKey, APPS, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { ecKey } from '../support/keys.js';
+
+let dir: string;
+let databaseUrl: string;
+const open: Harness[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'latchkey-db-'));
+  // A directory that does not exist yet: start-up creates it.
+  databaseUrl = join(dir, 'data', 'latchkey.db');
+});
+
+afterEach(() => {
+  for (const h of open.splice(0)) if (h.svc.db.$client.open) h.svc.db.$client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts latchkey on the test's database file, as `npm start` would. */
+function start(env: Record<string, string> = {}): Harness {
+  const h = makeHarness(env, { databaseUrl });
+  open.push(h);
+  return h;
+}
+
+/** Stops a harness the way a graceful shutdown does. */
+function stop(h: Harness): void {
+  h.svc.rateLimiter.shutdown();
+  h.svc.db.$client.close();
+}
+
+const count = (h: Harness, table: string) =>
+  (h.svc.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+
+describe('restarting on the same database file', () => {
+  it('keeps apps and keys, and does not migrate again', async () => {
+    const first = start();
+    const app = await createTestApp(first);
+    const key = await addTestKey(first, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
+    const before = { apps: count(first, 'apps'), keys: count(first, 'auth_keys'), signing: count(first, 'signing_keys') };
+    stop(first);
+
+    const second = start();
+    expect((await second.http.get(appUrl(app)).set(auth).expect(200)).body.data).toEqual(app);
+    expect((await second.http.get(appUrl(app, '/auth-keys')).set(auth).expect(200)).body.data).toEqual([key]);
+    expect({ apps: count(second, 'apps'), keys: count(second, 'auth_keys'), signing: count(second, 'signing_keys') }).toEqual(before);
+    expect(count(second, '__drizzle_migrations')).toBe(1);
+  });
+
+  it('a session token issued before the restart still passes introspection after it', async () => {
+    const first = start();
+    const app = await createTestApp(first);
+    const issued = await first.http
+      .post(`/run/auth/apps/${app.id}/anonymous-session`)
+      .set('Origin', 'https://docs.example.com')
+      .expect(200);
+    stop(first);
+
+    const second = start();
+    const res = await second.http
+      .get(`/run/auth/apps/${app.id}/session`)
+      .set('Authorization', `Bearer ${issued.body.token}`)
+      .expect(200);
+    expect(res.body.userId).toBe(issued.body.userId);
+  });
+
+  it('a second process on the same file sees the first one’s writes', async () => {
+    const a = start();
+    const b = start();
+    const app = await createTestApp(a);
+    await b.http.get(appUrl(app)).set(auth).expect(200);
+    expect((await b.http.get(APPS).set(auth).expect(200)).body.pagination.total).toBe(1);
+  });
+});
+
+describe('the generated development management key', () => {
+  const development = { NODE_ENV: 'development', MANAGE_API_KEY: '' };
+
+  it('is generated once, kept only as its hash, and the same after a restart', async () => {
+    const first = start(development);
+    const generated = first.svc.manageKey.generated;
+    expect(generated).toMatch(/^lk_manage_[A-Za-z0-9_-]{43}$/);
+    await first.http.get(APPS).set('Authorization', `Bearer ${generated}`).expect(200);
+
+    // Resolved again on the same database: nothing new to show, the same key.
+    const again = resolveManageKey(first.svc.db, first.config);
+    expect(again.generated).toBeUndefined();
+    expect(again.hash.equals(first.svc.manageKey.hash)).toBe(true);
+
+    const settings = first.svc.db.$client.prepare('select * from settings').all();
+    expect(JSON.stringify(settings)).not.toContain(generated!);
+    expect(JSON.stringify(settings)).not.toContain(generated!.slice('lk_manage_'.length));
+    stop(first);
+
+    const second = start(development);
+    expect(second.svc.manageKey.generated).toBeUndefined();
+    await second.http.get(APPS).set('Authorization', `Bearer ${generated}`).expect(200);
+    await second.http.get(APPS).set(auth).expect(401);
+  });
+
+  it('is not generated when MANAGE_API_KEY is set, and nothing is stored', () => {
+    const h = start();
+    expect(h.svc.manageKey.generated).toBeUndefined();
+    expect(count(h, 'settings')).toBe(0);
+  });
+
+  it('a second process on the same fresh file uses the first one’s key rather than making its own', () => {
+    const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: databaseUrl });
+    const dbA = openDatabase(databaseUrl);
+    const dbB = openDatabase(databaseUrl);
+    try {
+      const a = resolveManageKey(dbA, config);
+      const b = resolveManageKey(dbB, config);
+      expect([a.generated, b.generated].filter(Boolean)).toHaveLength(1);
+      expect(b.hash.equals(a.hash)).toBe(true);
+    } finally {
+      dbA.$client.close();
+      dbB.$client.close();
+    }
+  });
+});

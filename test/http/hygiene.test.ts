@@ -1,0 +1,274 @@
+// Contract §0, §2 (auth) and §3.6: what every client sees whatever it sends —
+// JSON errors (never HTML or a stack trace, whatever NODE_ENV is), the
+// management key check, body rules, 404/405, and the operations endpoints.
+import { gzipSync } from 'node:zlib';
+import type { Response } from 'supertest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CUSTOMER_ALGORITHMS } from '../../src/keys/algorithms.js';
+import { APPS, appBody, auth, createTestApp, makeHarness, MANAGE_KEY, type Harness } from '../support/harness.js';
+
+const APP_PATHS = {
+  apps: '/manage/tenants/{tenantId}/projects/{projectId}/apps',
+  app: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}',
+  keys: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys',
+  key: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys/{kid}',
+};
+
+let h: Harness;
+
+/** The contract's error shape, as JSON, with nothing of Express's or Node's own. */
+function expectJsonError(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+  expect(res.text).not.toMatch(/<html|<pre|<!DOCTYPE/i);
+  expect(res.text).not.toMatch(/\bat \S+ \(|\bat (?:node:|file:|\/)|\\n\s+at /);
+}
+
+interface ErrorCase {
+  name: string;
+  status: number;
+  code: string;
+  send: (h: Harness) => Promise<Response>;
+}
+
+const HUGE = JSON.stringify(appBody({ description: 'x'.repeat(70 * 1024) }));
+
+// Requests a careless or hostile client sends, and the error each must get.
+const ERROR_CASES: ErrorCase[] = [
+  { name: 'no management key', status: 401, code: 'unauthorized', send: (h) => h.http.get(APPS) },
+  {
+    name: 'a wrong key of the same length',
+    status: 401,
+    code: 'unauthorized',
+    send: (h) => h.http.get(APPS).set('Authorization', `Bearer ${MANAGE_KEY.replace(/.$/, '!')}`),
+  },
+  { name: 'a short key', status: 401, code: 'unauthorized', send: (h) => h.http.get(APPS).set('Authorization', 'Bearer x') },
+  {
+    name: 'a 10 KiB key',
+    status: 401,
+    code: 'unauthorized',
+    send: (h) => h.http.get(APPS).set('Authorization', `Bearer ${'k'.repeat(10_240)}`),
+  },
+  {
+    name: 'the right key with the Basic scheme',
+    status: 401,
+    code: 'unauthorized',
+    send: (h) => h.http.get(APPS).set('Authorization', `Basic ${Buffer.from(`admin:${MANAGE_KEY}`).toString('base64')}`),
+  },
+  {
+    name: 'the right key with no scheme',
+    status: 401,
+    code: 'unauthorized',
+    send: (h) => h.http.get(APPS).set('Authorization', MANAGE_KEY),
+  },
+  {
+    name: 'a body over 64 KiB',
+    status: 413,
+    code: 'payload_too_large',
+    send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'application/json').send(HUGE),
+  },
+  {
+    name: 'a gzipped body that inflates past 64 KiB',
+    status: 413,
+    code: 'payload_too_large',
+    send: (h) =>
+      h.http
+        .post(APPS)
+        .set(auth)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .serialize((body) => body) // send the gzip bytes as they are
+        .send(gzipSync(HUGE)),
+  },
+  {
+    name: 'a text/plain body',
+    status: 415,
+    code: 'unsupported_media_type',
+    send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'text/plain').send('name=x'),
+  },
+  {
+    name: 'a form body',
+    status: 415,
+    code: 'unsupported_media_type',
+    send: (h) => h.http.post(APPS).set(auth).type('form').send({ name: 'x' }),
+  },
+  {
+    name: 'a JSON body in an unsupported charset',
+    status: 415,
+    code: 'unsupported_media_type',
+    send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'application/json; charset=latin1').send('{}'),
+  },
+  {
+    name: 'malformed JSON',
+    status: 400,
+    code: 'invalid_json',
+    send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'application/json').send('{"name": "x",'),
+  },
+  {
+    name: 'a JSON scalar body',
+    status: 400,
+    code: 'invalid_json',
+    send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'application/json').send('"just a string"'),
+  },
+  { name: 'an unknown route', status: 404, code: 'not_found', send: (h) => h.http.get('/nowhere') },
+  { name: 'an unknown management route', status: 404, code: 'not_found', send: (h) => h.http.get('/manage/nowhere').set(auth) },
+  { name: 'PUT on the apps collection', status: 405, code: 'method_not_allowed', send: (h) => h.http.put(APPS).set(auth).send({}) },
+  { name: 'DELETE on /healthz', status: 405, code: 'method_not_allowed', send: (h) => h.http.delete('/healthz') },
+  {
+    name: 'a bad percent-escape in a path parameter',
+    status: 400,
+    code: 'bad_request',
+    send: (h) => h.http.get('/manage/tenants/%E0%A4%A/projects/p1/apps').set(auth),
+  },
+  {
+    name: 'a bad percent-escape in a run path parameter',
+    status: 400,
+    code: 'bad_request',
+    send: (h) => h.http.post('/run/auth/apps/app_%E0%A4%A/anonymous-session').set('Origin', 'https://docs.example.com'),
+  },
+  { name: 'a bad percent-escape in an unknown path', status: 404, code: 'not_found', send: (h) => h.http.get('/%E0%A4%A') },
+  {
+    name: 'a malformed app id',
+    status: 400,
+    code: 'validation_failed',
+    send: (h) => h.http.get(`${APPS}/app_!!!`).set(auth),
+  },
+];
+
+describe.each([
+  ['unset', undefined],
+  ['production', 'production'],
+])('with NODE_ENV %s', (_label, nodeEnv) => {
+  beforeEach(() => {
+    // Express reads NODE_ENV when the app is created.
+    vi.stubEnv('NODE_ENV', nodeEnv);
+    h = makeHarness({ NODE_ENV: nodeEnv ?? 'development' });
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each(ERROR_CASES)('$name answers $status $code as JSON', async ({ send, status, code }) => {
+    expectJsonError(await send(h), status, code);
+  });
+
+  it('a failure inside a handler answers 500 with a generic message', async () => {
+    h.svc.db.$client.close();
+    const res = await h.http.get(APPS).set(auth);
+    expectJsonError(res, 500, 'internal_error');
+    expect(res.body.error.message).toBe('Internal server error.');
+    expect(res.text).not.toMatch(/database|sqlite|connection/i);
+  });
+});
+
+describe('management authentication', () => {
+  beforeEach(() => {
+    h = makeHarness();
+  });
+
+  it('asks for a Bearer key on every 401', async () => {
+    for (const res of [
+      await h.http.get(APPS),
+      await h.http.get(APPS).set('Authorization', 'Bearer wrong'),
+      await h.http.get(APPS).set('Authorization', `Basic ${MANAGE_KEY}`),
+    ]) {
+      expectJsonError(res, 401, 'unauthorized');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+    }
+  });
+
+  it('creates nothing for an unauthenticated request', async () => {
+    expectJsonError(await h.http.post(APPS).send(appBody()), 401, 'unauthorized');
+    expect((await h.http.get(APPS).set(auth)).body.pagination.total).toBe(0);
+  });
+
+  it('hides which management routes exist from a client without the key', async () => {
+    expectJsonError(await h.http.get('/manage/nowhere'), 401, 'unauthorized');
+    expectJsonError(await h.http.put(APPS), 401, 'unauthorized');
+  });
+
+  it('accepts the key with the scheme in any case', async () => {
+    await h.http.get(APPS).set('Authorization', `bearer ${MANAGE_KEY}`).expect(200);
+  });
+});
+
+describe('405 method_not_allowed', () => {
+  beforeEach(() => {
+    h = makeHarness();
+  });
+
+  it.each([
+    ['PUT', APPS, 'GET, POST, HEAD'],
+    ['POST', `${APPS}/app_0123456789abcdef`, 'GET, PATCH, DELETE, HEAD'],
+    ['PATCH', `${APPS}/app_0123456789abcdef/auth-keys`, 'GET, POST, HEAD'],
+    ['GET', `${APPS}/app_0123456789abcdef/auth-keys/k1`, 'DELETE'],
+    ['DELETE', '/healthz', 'GET, HEAD'],
+    ['POST', '/openapi.json', 'GET, HEAD'],
+  ])('%s %s names the allowed methods', async (method, path, allow) => {
+    const res = await h.http[method.toLowerCase() as 'get'](path).set(auth);
+    expectJsonError(res, 405, 'method_not_allowed');
+    expect(res.headers.allow?.split(/,\s*/).sort()).toEqual(allow.split(', ').sort());
+  });
+});
+
+describe('path parameters shaped like object internals', () => {
+  it('are plain names, not lookups', async () => {
+    h = makeHarness();
+    const path = '/manage/tenants/__proto__/projects/constructor/apps';
+    const app = await createTestApp(h, {}, path);
+    expect(app).toMatchObject({ tenantId: '__proto__', projectId: 'constructor' });
+    expect((await h.http.get(path).set(auth).expect(200)).body.pagination.total).toBe(1);
+    expect((await h.http.get(APPS).set(auth).expect(200)).body.pagination.total).toBe(0);
+  });
+});
+
+describe('operations endpoints', () => {
+  beforeEach(() => {
+    h = makeHarness();
+  });
+
+  it('/healthz answers 200 without the management key', async () => {
+    const res = await h.http.get('/healthz').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz answers 200 while the database is reachable, 503 once it is not', async () => {
+    await h.http.get('/readyz').expect(200);
+    h.svc.db.$client.close();
+    const res = await h.http.get('/readyz');
+    expectJsonError(res, 503, 'service_unavailable');
+    // Liveness does no I/O, so it still answers.
+    await h.http.get('/healthz').expect(200);
+  });
+
+  it('/openapi.json is OpenAPI 3.1 and describes the management API', async () => {
+    const res = await h.http.get('/openapi.json').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(Object.values(APP_PATHS)));
+    expect(Object.keys(doc.paths[APP_PATHS.apps])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths[APP_PATHS.app])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+    expect(Object.keys(doc.paths[APP_PATHS.keys])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths[APP_PATHS.key])).toEqual(expect.arrayContaining(['delete']));
+  });
+
+  it('/openapi.json documents the same rules the API enforces', async () => {
+    const doc = (await h.http.get('/openapi.json').expect(200)).body;
+    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+    const createApp = body(APP_PATHS.apps);
+    expect(createApp.additionalProperties).toBe(false);
+    expect(createApp.properties.prompt).toMatchObject({ anyOf: expect.arrayContaining([expect.objectContaining({ maxLength: 10_000 })]) });
+    expect(createApp.properties.config.properties.webClient.properties.allowedDomains).toMatchObject({ minItems: 1, maxItems: 50 });
+    const addKey = body(APP_PATHS.keys);
+    expect(addKey.additionalProperties).toBe(false);
+    expect(addKey.properties.algorithm.enum).toEqual([...CUSTOMER_ALGORITHMS]);
+  });
+
+  it('/openapi.json matches the reviewed snapshot', async () => {
+    // An API change shows up as a diff of this file in review; update it with `vitest -u`.
+    const doc = (await h.http.get('/openapi.json').expect(200)).body;
+    await expect(`${JSON.stringify(doc, null, 2)}\n`).toMatchFileSnapshot('./__snapshots__/openapi.json');
+  });
+});

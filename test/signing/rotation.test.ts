@@ -1,0 +1,125 @@
+// §3.5 / §4.3: rotating the service's signing key never logs anyone out. The old
+// public key stays in JWKS until the last token it signed has expired, and a
+// running service picks up a rotation done by another process on the same file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProtectedHeader } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { MAX_SESSION_LIFETIME_MS, rotateSigningKey } from '../../src/signing/keyring.js';
+import { createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { anonymousToken, requestAnonymousSession, verifyWithJwks } from '../support/run-api.js';
+
+const jwksKids = async (h: Harness) =>
+  ((await h.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[]).map((k) => k.kid);
+
+const introspect = (h: Harness, appId: string, token: string) =>
+  h.http.get(`/run/auth/apps/${appId}/session`).set('Authorization', `Bearer ${token}`);
+
+describe('rotation in this process', () => {
+  async function rotated() {
+    const h = makeHarness();
+    const app = await createTestApp(h);
+    const oldKid = h.svc.keyring.current.kid;
+    const before = await anonymousToken(h, app.id);
+    h.clock.advance(60);
+    const { kid: newKid, retired } = rotateSigningKey(h.svc.db, h.svc.clock);
+    expect(retired).toEqual([oldKid]);
+    // This connection's own commit does not change data_version; a caller in
+    // the service's process re-reads the keyring itself.
+    h.svc.keyring.reload();
+    return { h, app, oldKid, newKid, before };
+  }
+
+  it('signs new sessions with the new key, and the JWKS verifies them', async () => {
+    const { h, app, newKid } = await rotated();
+    const after = await anonymousToken(h, app.id);
+    expect(decodeProtectedHeader(after.token).kid).toBe(newKid);
+    const { payload } = await verifyWithJwks(h, after.token, app.id);
+    expect(payload.sub).toBe(after.userId);
+  });
+
+  it('publishes both keys', async () => {
+    const { h, oldKid, newKid } = await rotated();
+    expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());
+  });
+
+  it('keeps verifying, refreshing and introspecting a token issued before the rotation', async () => {
+    const { h, app, oldKid, newKid, before } = await rotated();
+    expect(decodeProtectedHeader(before.token).kid).toBe(oldKid);
+
+    const { payload } = await verifyWithJwks(h, before.token, app.id);
+    expect(payload.sub).toBe(before.userId);
+
+    const introspected = await introspect(h, app.id, before.token);
+    expect(introspected.status).toBe(200);
+    expect(introspected.body.userId).toBe(before.userId);
+
+    const refreshed = await requestAnonymousSession(h, app.id, { bearer: before.token });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.userId).toBe(before.userId);
+    expect(decodeProtectedHeader(refreshed.body.token).kid).toBe(newKid);
+  });
+
+  it('retires the old key from JWKS once every token it could have signed has expired', async () => {
+    const { h, oldKid, newKid } = await rotated();
+    h.clock.advance(MAX_SESSION_LIFETIME_MS / 1000 - 1);
+    expect(await jwksKids(h)).toContain(oldKid);
+    h.clock.advance(1);
+    expect(await jwksKids(h)).toEqual([newKid]);
+  });
+
+  it('keeps the old key published at least as long as the longest anonymous session', async () => {
+    const { h, app, before } = await rotated();
+    // `before` was issued 60 s before rotation with the maximum TTL of 30 days.
+    h.clock.advance(2_592_000 - 61);
+    await verifyWithJwks(h, before.token, app.id);
+    await introspect(h, app.id, before.token).expect(200);
+  });
+});
+
+describe('rotation by another process on the same database file', () => {
+  let dir: string | undefined;
+  const opened: Db[] = [];
+  afterEach(() => {
+    for (const db of opened.splice(0)) db.$client.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('is picked up by the running service on its next request', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-rotation-'));
+    const file = join(dir, 'latchkey.db');
+    const h = makeHarness({}, { databaseUrl: file });
+    opened.push(h.svc.db);
+    const app = await createTestApp(h);
+    const oldKid = h.svc.keyring.current.kid;
+    const before = await anonymousToken(h, app.id);
+
+    // What `npm run rotate-key` does: its own connection, its own commit.
+    const operator = openDatabase(file);
+    opened.push(operator);
+    const { kid: newKid } = rotateSigningKey(operator, h.clock);
+    expect(newKid).not.toBe(oldKid);
+
+    const after = await anonymousToken(h, app.id);
+    expect(decodeProtectedHeader(after.token).kid).toBe(newKid);
+    expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());
+    await verifyWithJwks(h, after.token, app.id);
+    await verifyWithJwks(h, before.token, app.id);
+    await introspect(h, app.id, before.token).expect(200);
+  });
+
+  it('shows up in JWKS even before any session request', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-rotation-'));
+    const file = join(dir, 'latchkey.db');
+    const h = makeHarness({}, { databaseUrl: file });
+    opened.push(h.svc.db);
+    const oldKid = h.svc.keyring.current.kid;
+    const operator = openDatabase(file);
+    opened.push(operator);
+    const { kid: newKid } = rotateSigningKey(operator, h.clock);
+    expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());
+  });
+});
