@@ -55,13 +55,22 @@ export const signingKeys = sqliteTable('signing_keys', {
 // Solved proof-of-work challenges, each remembered until its challenge expires so
 // it is accepted once. Purged by expiry, so the table is bounded by the challenge
 // TTL times the request rate, never by total traffic.
+//
+// The key is (expires_at, challenge) in a WITHOUT ROWID table (migration 0001;
+// drizzle cannot declare that): spends then land at the right edge of one
+// b-tree instead of at random places in a hash-ordered one, which made the
+// insert about five times cheaper on a table of 300 000 rows, and the purge is
+// a range scan of the same key. It is as unique as the challenge alone: a
+// challenge is SHA-256(salt + number), the signed salt ends in "&", so the only
+// other way to split the same string moves digits of the number into a junk
+// parameter after that "&" — the expiry read from the salt cannot change.
 export const spentChallenges = sqliteTable(
   'spent_challenges',
   {
-    challenge: text('challenge').primaryKey(),
     expiresAt: integer('expires_at').notNull(),
+    challenge: text('challenge').notNull(),
   },
-  (t) => [index('spent_challenges_by_expiry').on(t.expiresAt)],
+  (t) => [primaryKey({ columns: [t.expiresAt, t.challenge] })],
 );
 
 // Service-wide values, such as the hash of a generated management key.

@@ -1,5 +1,6 @@
 // The spent-challenge store: each solved challenge is accepted once. The
-// unique key makes the check-and-mark one atomic INSERT, so concurrent
+// primary key (expires_at, challenge) makes the check-and-mark one atomic
+// INSERT (see src/db/schema.ts for why it is keyed by expiry first), so concurrent
 // requests with one solution (in this process or another on the same file)
 // get exactly one success. Rows live until their challenge expires; a purge
 // at most once a minute keeps the table bounded by TTL × rate.

@@ -1,7 +1,10 @@
 // Contract §1: DATABASE_URL is a SQLite file migrated at start-up. What was
 // stored survives a restart, a restart migrates nothing away, and a generated
 // management key is shown once and kept only as a hash.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,13 +51,15 @@ describe('restarting on the same database file', () => {
     const app = await createTestApp(first);
     const key = await addTestKey(first, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
     const before = { apps: count(first, 'apps'), keys: count(first, 'auth_keys'), signing: count(first, 'signing_keys') };
+    const migrations = count(first, '__drizzle_migrations');
+    expect(migrations).toBe(JSON.parse(readFileSync('drizzle/meta/_journal.json', 'utf8')).entries.length);
     stop(first);
 
     const second = start();
     expect((await second.http.get(appUrl(app)).set(auth).expect(200)).body.data).toEqual(app);
     expect((await second.http.get(appUrl(app, '/auth-keys')).set(auth).expect(200)).body.data).toEqual([key]);
     expect({ apps: count(second, 'apps'), keys: count(second, 'auth_keys'), signing: count(second, 'signing_keys') }).toEqual(before);
-    expect(count(second, '__drizzle_migrations')).toBe(1);
+    expect(count(second, '__drizzle_migrations')).toBe(migrations);
   });
 
   it('a session token issued before the restart still passes introspection after it', async () => {
@@ -80,6 +85,37 @@ describe('restarting on the same database file', () => {
     const app = await createTestApp(a);
     await b.http.get(appUrl(app)).set(auth).expect(200);
     expect((await b.http.get(APPS).set(auth).expect(200)).body.pagination.total).toBe(1);
+  });
+});
+
+describe('upgrading a database made by an earlier release', () => {
+  /** A database file migrated only up to `tag`, as that release left it. */
+  function databaseAt(tag: string): Database.Database {
+    const folder = join(dir, 'migrations');
+    mkdirSync(join(folder, 'meta'), { recursive: true });
+    const journal = JSON.parse(readFileSync('drizzle/meta/_journal.json', 'utf8'));
+    const upTo = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
+    journal.entries = journal.entries.slice(0, upTo + 1);
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(journal));
+    for (const e of journal.entries) copyFileSync(`drizzle/${e.tag}.sql`, join(folder, `${e.tag}.sql`));
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const sqlite = new Database(databaseUrl);
+    migrate(drizzle(sqlite), { migrationsFolder: folder });
+    return sqlite;
+  }
+
+  it('keeps the spent challenges when 0001 re-keys their table, so no solution can be replayed across the upgrade', () => {
+    const old = databaseAt('0000_init');
+    const challenge = 'c'.repeat(64);
+    const expires = Math.floor(Date.now() / 1000) + 300;
+    old.prepare('INSERT INTO spent_challenges (challenge, expires_at) VALUES (?, ?)').run(challenge, expires);
+    old.close();
+
+    const h = start();
+    const table = h.svc.db.$client.prepare("SELECT sql FROM sqlite_master WHERE name = 'spent_challenges'").pluck().get();
+    expect(table).toMatch(/WITHOUT ROWID/);
+    expect(h.svc.spentChallenges.spend(challenge, expires)).toBe(false);
+    expect(h.svc.spentChallenges.spend('d'.repeat(64), expires)).toBe(true);
   });
 });
 

@@ -174,6 +174,22 @@ describe('checkProofOfWork', () => {
     expect(check(encodeSolution(copy))).toEqual({ ok: false, code: 'pow_replayed' });
   });
 
+  it('treats a solution re-split at another digit (number digits moved into the salt) as the same, spent challenge', async () => {
+    // SHA-256(salt + number) hashes one string; "…&" + "4321" can also be sent
+    // as "…&43" + "21". The signature still matches, so what keeps this from
+    // being a fresh solution is that the challenge and its expiry are unchanged.
+    const expires = new Date(clock.now() + 300_000);
+    const issued = await createChallenge({ hmacKey: POW_SECRET, maxnumber: 10_000, number: 4321, expires, params: { appId: APP } });
+    const solution = { algorithm: 'SHA-256', challenge: issued.challenge, number: 4321, salt: issued.salt, signature: issued.signature };
+    const spliced = { ...solution, salt: `${solution.salt}43`, number: 21 };
+    const [original, resplit] = [verify(solution), verify(spliced)];
+    expect(resplit).toEqual(original);
+    expect(original.ok).toBe(true);
+
+    expect(check(encodeSolution(spliced))).toEqual({ ok: true });
+    expect(check(encodeSolution(solution))).toEqual({ ok: false, code: 'pow_replayed' });
+  });
+
   it('does not spend a solution refused for another reason', async () => {
     const header = encodeSolution(await solved(APP));
     expect(check(header, OTHER_APP)).toEqual({ ok: false, code: 'pow_invalid' });
