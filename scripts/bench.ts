@@ -9,6 +9,7 @@
 //   npm run bench -- --rounds 5 --duration 8 --connections 50
 //   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check
 //   npm run bench -- --memory              # RSS over 1 000 000 anonymous sessions
+//   npm run bench -- --profile --only pow  # CPU profile of the service under that load
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '50' },
     only: { type: 'string' },
     memory: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     sessions: { type: 'string', default: '1000000' },
     out: { type: 'string', default: 'bench-results' },
   },
@@ -36,6 +38,7 @@ const MANAGE_KEY = 'bench-manage-key-0123456789abcdef0123456789';
 const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
 const ORIGIN = 'https://bench.example.com';
 const TSX = ['--import', 'tsx'];
+const PROFILE_DIR = join(opts.out!, 'profiles');
 
 const work = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
 const children: ChildProcess[] = [];
@@ -64,11 +67,14 @@ interface Server {
   port: number;
   pid: number;
   databaseUrl: string;
+  child?: ChildProcess;
 }
 
 async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
   const databaseUrl = join(work, `${name}.db`);
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  // Profiling: V8's sampling profiler, written when the service exits (SIGTERM below).
+  const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -95,7 +101,7 @@ async function startService(name: string, port: number, env: Record<string, stri
     };
     void poll(0);
   });
-  return { name, port, pid: child.pid!, databaseUrl };
+  return { name, port, pid: child.pid!, databaseUrl, child };
 }
 
 async function startCeiling(name: string, port: number, config: object): Promise<Server> {
@@ -257,21 +263,40 @@ const scenarios = allScenarios.filter((s) => !opts.only || s.name.includes(opts.
 // ---------------------------------------------------------------- memory mode
 if (opts.memory) {
   const total = Number(opts.sessions);
-  const job = await scenarios[0]!.job();
+  const job = await scenarios.find((s) => s.name === 'anonymous')!.job();
   const amount = (n: number) => load(plain, { ...job, amount: n });
+  const spentRows = () =>
+    Number(
+      spawnSync(process.execPath, [
+        '-e',
+        `const D=require('better-sqlite3');console.log(new D(${JSON.stringify(withPow.databaseUrl)}).prepare('select count(*) from spent_challenges').pluck().get())`,
+      ]).stdout.toString(),
+    );
+  // The spent-challenge table: spend a burst of short-lived solutions, and once
+  // they have expired (and the once-a-minute purge is due) spend one more.
+  const powJob = await scenarios.find((s) => s.name === 'anonymous+pow')!.job();
+  const spend = (count: number) =>
+    load(withPow, { ...powJob, connections: Math.min(count, CONNECTIONS), amount: count, pow: { ...powJob.pow!, count, expiresInSeconds: 30 } });
+  const burst = await spend(20_000);
+  const firstSpend = Date.now();
+  const spentAfterBurst = spentRows();
+
   await amount(10_000);
   const after10k = rssKb(plain.pid);
   const started = Date.now();
   await amount(total - 10_000);
   const after = rssKb(plain.pid);
-  const spent = spawnSync(process.execPath, ['-e', `const D=require('better-sqlite3');console.log(new D(${JSON.stringify(withPow.databaseUrl)}).prepare('select count(*) from spent_challenges').pluck().get())`]);
+  const seconds = Math.round((Date.now() - started) / 1000);
+
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstSpend + 62_000 - Date.now())));
+  await spend(1);
   const summary = {
     sessions: total,
     rssAfter10kMb: Math.round(after10k / 1024),
     rssAfterAllMb: Math.round(after / 1024),
     growthMb: Math.round((after - after10k) / 1024),
-    seconds: Math.round((Date.now() - started) / 1000),
-    spentChallengeRows: Number(spent.stdout.toString().trim() || 0),
+    seconds,
+    spentChallenges: { spent: burst.ok, rowsAfterBurst: spentAfterBurst, rowsAfterExpiryAndOneMore: spentRows() },
   };
   console.log(JSON.stringify(summary, null, 2));
   process.exit(0);
@@ -335,6 +360,21 @@ for (const r of rows) {
       `${r.ceiling.rps} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${r.ratio.toFixed(2)} |` +
       (r.service.failed ? ` ${r.service.failed} non-2xx` : ''),
   );
+}
+if (opts.profile) {
+  // A graceful stop makes node write the profile; then print where the service spent its time.
+  for (const service of [plain, withPow]) {
+    const exited = new Promise((resolve) => service.child!.once('exit', resolve));
+    service.child!.kill('SIGTERM');
+    await exited;
+  }
+  const { summarizeProfile } = await import('./bench/profile-summary.js');
+  for (const service of [plain, withPow]) {
+    if (!scenarios.some((s) => s.service === service)) continue;
+    const path = join(PROFILE_DIR, `${service.name}.cpuprofile`);
+    console.log(`\nprofile of ${service.name} (${path}; open in Chrome DevTools for the full picture)\n`);
+    console.log(summarizeProfile(path));
+  }
 }
 mkdirSync(opts.out!, { recursive: true });
 const file = join(opts.out!, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);

@@ -13,7 +13,7 @@ export interface LoadJob {
   /** Stop after this many requests instead of after `duration`. */
   amount?: number;
   /** For the proof-of-work scenario: fresh solved challenges, each sent once. */
-  pow?: { secret: string; appId: string; count: number };
+  pow?: { secret: string; appId: string; count: number; expiresInSeconds?: number };
 }
 
 export interface LoadResult {
@@ -29,7 +29,7 @@ export interface LoadResult {
 // window is not spent hashing.
 async function solutions(pow: NonNullable<LoadJob['pow']>): Promise<string[]> {
   const out: string[] = [];
-  const expires = new Date(Date.now() + 600_000);
+  const expires = new Date(Date.now() + (pow.expiresInSeconds ?? 600) * 1000);
   for (let i = 0; i < pow.count; i++) {
     const number = 1 + (i % 1000);
     const c = await createChallenge({ hmacKey: pow.secret, maxnumber: 1000, number, expires, params: { appId: pow.appId } });
