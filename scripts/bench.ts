@@ -12,7 +12,7 @@
 //   npm run bench -- --profile --only pow  # CPU profile of the service under that load
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,7 @@ const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
 const ORIGIN = 'https://bench.example.com';
 const TSX = ['--import', 'tsx'];
 const PROFILE_DIR = join(opts.out!, 'profiles');
+if (opts.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
 
 const work = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
 const children: ChildProcess[] = [];
@@ -62,6 +63,8 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   });
 }
 
+type Sample = LoadResult & { rssMb: number; cpuUs: number; mainCpuUs: number };
+
 interface Server {
   name: string;
   port: number;
@@ -70,11 +73,15 @@ interface Server {
   child?: ChildProcess;
 }
 
+/** Profiling: V8's sampling profiler, written when the process exits (SIGTERM below). */
+function profileFlags(name: string): string[] {
+  // One folder per process: the ceiling runs under tsx, whose loader thread writes a profile too.
+  return opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
+}
+
 async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
   const databaseUrl = join(work, `${name}.db`);
-  // Profiling: V8's sampling profiler, written when the service exits (SIGTERM below).
-  const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, 'dist/src/main.js'], {
+  const child = spawn(process.execPath, [...profileFlags(name), 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -105,12 +112,12 @@ async function startService(name: string, port: number, env: Record<string, stri
 }
 
 async function startCeiling(name: string, port: number, config: object): Promise<Server> {
-  const child = spawn(process.execPath, [...TSX, 'scripts/bench/ceiling.ts', JSON.stringify({ port, ...config })], {
+  const child = spawn(process.execPath, [...profileFlags(name), ...TSX, 'scripts/bench/ceiling.ts', JSON.stringify({ port, ...config })], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
   await waitForLine(child, /ready/);
-  return { name, port, pid: child.pid!, databaseUrl: '' };
+  return { name, port, pid: child.pid!, databaseUrl: '', child };
 }
 
 async function call(server: Server, method: string, path: string, init: { headers?: Record<string, string>; body?: unknown } = {}) {
@@ -132,8 +139,34 @@ function rssKb(pid: number): number {
   }
 }
 
-/** Runs one load job against `server`, sampling its RSS throughout. */
-async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }): Promise<LoadResult & { rssMb: number }> {
+/** CPU time (user + system) a process or one of its threads has used, in µs; Linux's clock ticks are 10 ms. */
+function cpuMicros(pid: number, tid = pid): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU used by all of a process's threads, in µs. */
+function processCpuMicros(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => sum + cpuMicros(pid, Number(tid)), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs one load job against `server`, sampling its RSS throughout, and
+ * measures the CPU it spent per request: all threads, and the main (event
+ * loop) thread alone. CPU per request is steadier than req/s on a shared
+ * machine, and the difference between the two shows work done off the loop
+ * (WebCrypto jobs run on libuv's thread pool).
+ */
+async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }): Promise<Sample> {
+  const cpuBefore = { all: processCpuMicros(server.pid), main: cpuMicros(server.pid) };
   let peak = rssKb(server.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid))), 100);
   const { path, ...rest } = job;
@@ -143,7 +176,14 @@ async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }
   child.stdout.on('data', (chunk) => (output += chunk));
   await new Promise((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
-  return { ...(JSON.parse(output.trim()) as LoadResult), rssMb: Math.round(peak / 1024) };
+  const result = JSON.parse(output.trim()) as LoadResult;
+  const requests = Math.max(1, result.ok + result.failed);
+  return {
+    ...result,
+    rssMb: Math.round(peak / 1024),
+    cpuUs: Math.round((processCpuMicros(server.pid) - cpuBefore.all) / requests),
+    mainCpuUs: Math.round((cpuMicros(server.pid) - cpuBefore.main) / requests),
+  };
 }
 
 // ---------------------------------------------------------------- set-up
@@ -303,7 +343,6 @@ if (opts.memory) {
 }
 
 // ---------------------------------------------------------------- timed rounds
-type Sample = LoadResult & { rssMb: number };
 const samples = new Map<string, { service: Sample[]; ceiling: Sample[] }>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of scenarios) {
@@ -315,7 +354,8 @@ for (let round = 0; round < ROUNDS; round++) {
       const result = await load(scenario[side], await scenario.job());
       entry[side].push(result);
       process.stderr.write(
-        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(7)} ${Math.round(result.rps)} req/s` +
+        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(7)} ${Math.round(result.rps)} req/s, ` +
+          `${result.cpuUs} µs CPU/req (${result.mainCpuUs} on the loop)` +
           `${result.failed ? ` (${result.failed} failed)` : ''}\n`,
       );
     }
@@ -332,6 +372,8 @@ const summarize = (xs: Sample[]) => ({
   p50: median(xs.map((x) => x.p50)),
   p99: median(xs.map((x) => x.p99)),
   rssMb: Math.max(...xs.map((x) => x.rssMb)),
+  cpuUs: median(xs.map((x) => x.cpuUs)),
+  mainCpuUs: median(xs.map((x) => x.mainCpuUs)),
   failed: xs.reduce((n, x) => n + x.failed, 0),
 });
 const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
@@ -341,10 +383,10 @@ const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
   return { scenario: name, service: s, ceiling: c, ratio: Number((s.rps / c.rps).toFixed(2)) };
 });
 
-const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown cpu';
+const cpuModel = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown cpu';
 const meta = {
   date: new Date().toISOString(),
-  machine: `${cpu}, ${(await import('node:os')).cpus().length} cores`,
+  machine: `${cpuModel}, ${(await import('node:os')).cpus().length} cores`,
   node: process.version,
   rounds: ROUNDS,
   durationSeconds: DURATION,
@@ -352,28 +394,35 @@ const meta = {
 };
 console.log(`\nlatchkey bench — ${meta.date} — ${meta.machine} — node ${meta.node}`);
 console.log(`${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, medians\n`);
-console.log('| scenario | service req/s | p50 ms | p99 ms | RSS MB | ceiling req/s | p50 ms | p99 ms | ratio |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('CPU: µs of CPU per request, all threads (event loop alone)\n');
+console.log('| scenario | service req/s | p50 ms | p99 ms | RSS MB | CPU µs | ceiling req/s | p50 ms | p99 ms | CPU µs | ratio |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const cpu = (x: { cpuUs: number; mainCpuUs: number }) => `${x.cpuUs} (${x.mainCpuUs})`;
 for (const r of rows) {
   console.log(
-    `| ${r.scenario} | ${r.service.rps} | ${r.service.p50} | ${r.service.p99} | ${r.service.rssMb} | ` +
-      `${r.ceiling.rps} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${r.ratio.toFixed(2)} |` +
+    `| ${r.scenario} | ${r.service.rps} | ${r.service.p50} | ${r.service.p99} | ${r.service.rssMb} | ${cpu(r.service)} | ` +
+      `${r.ceiling.rps} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${cpu(r.ceiling)} | ${r.ratio.toFixed(2)} |` +
       (r.service.failed ? ` ${r.service.failed} non-2xx` : ''),
   );
 }
 if (opts.profile) {
-  // A graceful stop makes node write the profile; then print where the service spent its time.
-  for (const service of [plain, withPow]) {
-    const exited = new Promise((resolve) => service.child!.once('exit', resolve));
-    service.child!.kill('SIGTERM');
+  // A graceful stop makes node write the profile; then print where each side spent its time.
+  const profiled = [plain, ceiling, withPow, powCeiling];
+  for (const server of profiled) {
+    const exited = new Promise((resolve) => server.child!.once('exit', resolve));
+    server.child!.kill('SIGTERM');
     await exited;
   }
   const { summarizeProfile } = await import('./bench/profile-summary.js');
-  for (const service of [plain, withPow]) {
-    if (!scenarios.some((s) => s.service === service)) continue;
-    const path = join(PROFILE_DIR, `${service.name}.cpuprofile`);
-    console.log(`\nprofile of ${service.name} (${path}; open in Chrome DevTools for the full picture)\n`);
-    console.log(summarizeProfile(path));
+  for (const server of profiled) {
+    if (!scenarios.some((s) => s.service === server || s.ceiling === server)) continue;
+    const dir = join(PROFILE_DIR, server.name);
+    // The main thread's profile is the biggest one in the folder.
+    const [path] = readdirSync(dir)
+      .map((file) => join(dir, file))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    console.log(`\nprofile of ${server.name} (${path}; open in Chrome DevTools for the full picture)\n`);
+    console.log(summarizeProfile(path!));
   }
 }
 mkdirSync(opts.out!, { recursive: true });
