@@ -19,15 +19,16 @@ import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
-import { sendError, sendJson, type Headers } from './respond.js';
+import { sendError, sendJson, type HeaderList } from './respond.js';
 import { PATH_PATTERNS } from './validation.js';
 
-const NO_STORE: Headers = { 'Cache-Control': 'no-store' };
+const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, appId: string, query: string) => Promise<void> | void;
+/** A route's handler returns the body of its 200 response; refusals are thrown AppErrors. */
+type Handler = (req: IncomingMessage, appId: string, query: string) => Promise<unknown> | unknown;
 interface Route {
   allow: string;
   methods: Partial<Record<string, Handler>>;
@@ -95,40 +96,40 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
   }
 
   const challenge = withHead({
-    async GET(_req, res, _appId, query) {
+    async GET(_req, _appId, query) {
       if (!svc.config.pow) throw new AppError('pow_disabled');
       const params = new URLSearchParams(query);
       const bound = params.getAll('appId');
       if (bound.length > 1) throw new AppError('validation_failed', 'appId may be given once.');
       const appId = bound[0] === undefined ? undefined : validAppId(bound[0]);
-      sendJson(res, 200, await createPowChallenge(svc.config.pow, svc.clock, appId), NO_STORE);
+      return createPowChallenge(svc.config.pow, svc.clock, appId);
     },
   });
 
   const anonymousSession = withHead({
-    async POST(req, res, appId) {
+    async POST(req, appId) {
       const app = await admit(req, appId, true);
       requireProofOfWork(req, app.row.id);
-      sendJson(res, 200, issueAnonymousSession(issueDeps, app.row, bearerToken(req.headers.authorization)), NO_STORE);
+      return issueAnonymousSession(issueDeps, app.row, bearerToken(req.headers.authorization));
     },
   });
 
   const session = withHead({
-    async POST(req, res, appId) {
+    async POST(req, appId) {
       const app = await admit(req, appId, false);
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new AppError('token_required');
       const signIn = await signInWithCustomerJwt(issueDeps, app, token);
-      if (signIn.ok) return sendJson(res, 200, signIn.session, NO_STORE);
+      if (signIn.ok) return signIn.session;
       // Too-large claims are the customer's bug, never a reason to hand out an anonymous session instead.
       if (signIn.reason === 'claims_too_large') throw new AppError('claims_too_large', undefined, { reason: signIn.reason });
       if (!app.row.allowAnonymous) throw new AppError('invalid_token', undefined, { reason: signIn.reason });
       // The fallback is exactly §3.2 without a bearer: proof of work, then a fresh identity.
       requireProofOfWork(req, app.row.id);
       const anonymous = issueAnonymousSession(issueDeps, app.row);
-      sendJson(res, 200, { ...anonymous, authMethod: 'anonymous', fallbackReason: signIn.reason }, NO_STORE);
+      return { ...anonymous, authMethod: 'anonymous', fallbackReason: signIn.reason };
     },
-    GET(req, res, appId) {
+    GET(req, appId) {
       const app = enabledApp(appId);
       const result = introspect(
         { keyring: svc.keyring, clock: svc.clock, issuer: svc.config.issuer },
@@ -136,7 +137,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
         bearerToken(req.headers.authorization),
       );
       if (!result.ok) throw new AppError(result.code);
-      sendJson(res, 200, result.session, NO_STORE);
+      return result.session;
     },
   });
 
@@ -152,21 +153,18 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     return route && { route, appId: rest.slice(0, slash) };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage): Promise<unknown> {
     const url = req.url!;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const found = match(path);
     if (!found) throw new AppError('not_found');
     const handler = found.route.methods[req.method!];
-    if (!handler) {
-      res.setHeader('Allow', found.route.allow);
-      throw new AppError('method_not_allowed');
-    }
+    if (!handler) throw new AppError('method_not_allowed', undefined, undefined, { Allow: found.route.allow });
     // The body is never read here; a body that is not JSON is still refused (§0).
     if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
     const appId = found.appId && validAppId(found.appId);
-    await handler(req, res, appId, q === -1 ? '' : url.slice(q + 1));
+    return handler(req, appId, q === -1 ? '' : url.slice(q + 1));
   }
 
   return function runApi(req, res) {
@@ -174,16 +172,17 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     // refused. Reflecting the Origin grants nothing: no credentials are honoured,
     // and the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
-    if (origin !== undefined) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Vary', 'Origin');
-    }
+    const cors: HeaderList = origin === undefined ? [] : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      res.writeHead(204, {
-        'Access-Control-Allow-Methods': CORS_ALLOW_METHODS,
-        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
-        'Access-Control-Max-Age': '600',
-      });
+      res.writeHead(204, [
+        ...cors,
+        'Access-Control-Allow-Methods',
+        CORS_ALLOW_METHODS,
+        'Access-Control-Allow-Headers',
+        CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age',
+        '600',
+      ]);
       res.end();
       return;
     }
@@ -197,11 +196,13 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
         svc.logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms }, 'run request');
       });
     }
-    handle(req, res).catch((error: unknown) => {
-      if (res.headersSent) return void res.destroy();
-      if (error instanceof AppError) return sendError(res, error);
-      svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
-      sendError(res, new AppError('internal_error'));
-    });
+    handle(req)
+      .then((body) => sendJson(res, 200, body, cors, NO_STORE))
+      .catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        if (error instanceof AppError) return sendError(res, error, cors);
+        svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+        sendError(res, new AppError('internal_error'), cors);
+      });
   };
 }
