@@ -2,14 +2,15 @@
 // no rate limit) against a bare node:http ceiling doing only the unavoidable
 // work (scripts/bench/ceiling.ts), under the same autocannon load from a
 // separate process, interleaved round by round so machine drift hits both.
-// Prints requests/s, p50/p99 latency, peak RSS and service ÷ ceiling per
-// scenario (medians over rounds) and writes the figures as JSON.
+// Prints requests/s, p50/p99 latency, peak RSS, CPU per request and service ÷
+// ceiling per scenario (medians over rounds) and writes the figures as JSON.
 //
 //   npm run bench                          # 3 rounds × 5 s per scenario and target
 //   npm run bench -- --rounds 5 --duration 8 --connections 50
 //   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check
 //   npm run bench -- --memory              # RSS over 1 000 000 anonymous sessions
-//   npm run bench -- --profile --only pow  # CPU profile of the service under that load
+//   npm run bench -- --profile --only pow  # CPU profiles of the service and ceiling under that load
+//   (--out <dir> for the JSON and profiles, --port-base <n> for the four ports used)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -29,11 +30,13 @@ const { values: opts } = parseArgs({
     profile: { type: 'boolean', default: false },
     sessions: { type: 'string', default: '1000000' },
     out: { type: 'string', default: 'bench-results' },
+    'port-base': { type: 'string', default: '4100' },
   },
 });
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
+const PORT = Number(opts['port-base']); // four ports from here: two services, two ceilings
 const MANAGE_KEY = 'bench-manage-key-0123456789abcdef0123456789';
 const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
 const ORIGIN = 'https://bench.example.com';
@@ -187,10 +190,13 @@ async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }
 }
 
 // ---------------------------------------------------------------- set-up
-spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' }).status !== 0) {
+  console.error('bench: the build failed; not measuring a stale dist/');
+  process.exit(1);
+}
 
-const plain = await startService('service', 4100, {});
-const withPow = await startService('service-pow', 4101, { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
+const plain = await startService('service', PORT, {});
+const withPow = await startService('service-pow', PORT + 1, { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
 
 async function createBenchApp(server: Server): Promise<string> {
   const body = { name: 'bench', config: { webClient: { allowedDomains: ['bench.example.com'] } } };
@@ -212,12 +218,12 @@ for (const [alg, pair] of [
   });
 }
 
-const ceiling = await startCeiling('ceiling', 4200, {
+const ceiling = await startCeiling('ceiling', PORT + 2, {
   databaseUrl: plain.databaseUrl,
   powSecret: POW_SECRET,
   customerKeys: Object.values(customer).map(({ kid, alg, publicKey }) => ({ kid, algorithm: alg, publicKey })),
 });
-const powCeiling = await startCeiling('ceiling-pow', 4201, { databaseUrl: withPow.databaseUrl, powSecret: POW_SECRET, customerKeys: [] });
+const powCeiling = await startCeiling('ceiling-pow', PORT + 3, { databaseUrl: withPow.databaseUrl, powSecret: POW_SECRET, customerKeys: [] });
 
 const runHeaders = { Origin: ORIGIN };
 const anonymous = await call(plain, 'POST', `/run/auth/apps/${appId}/anonymous-session`, { headers: runHeaders });

@@ -1,0 +1,38 @@
+// A smoke test of `npm run bench` itself (issue #5): one short scenario, end
+// to end — build, both servers, the load generator, the table and the JSON.
+// It checks that the script measures something, not how fast it is: speed
+// targets are read off a real run (README, Performance), never asserted here.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const out = mkdtempSync(join(tmpdir(), 'latchkey-bench-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('npm run bench', () => {
+  it('measures one scenario against its ceiling and writes the figures as JSON', { timeout: 180_000 }, () => {
+    const portBase = String(20_000 + Math.floor(Math.random() * 20_000));
+    const args = ['--import', 'tsx', 'scripts/bench.ts', '--only', 'introspection', '--rounds', '1', '--duration', '1'];
+    const run = spawnSync(process.execPath, [...args, '--connections', '4', '--out', out, '--port-base', portBase], {
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| introspection \| \d+ \|/);
+
+    const [file] = readdirSync(out).filter((name) => name.endsWith('.json'));
+    const { meta, rows } = JSON.parse(readFileSync(join(out, file!), 'utf8'));
+    expect(meta).toMatchObject({ rounds: 1, durationSeconds: 1, connections: 4 });
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row.scenario).toBe('introspection');
+    for (const side of [row.service, row.ceiling]) {
+      expect(side.rps).toBeGreaterThan(0);
+      expect(side.failed).toBe(0);
+      expect(side.rssMb).toBeGreaterThan(0);
+    }
+    expect(row.ratio).toBeCloseTo(row.service.rps / row.ceiling.rps, 1);
+  });
+});
