@@ -81,3 +81,13 @@ export const settings = sqliteTable('settings', {
     .notNull()
     .default(sql`(unixepoch() * 1000)`),
 });
+
+// One row whose value triggers (migration 0002) bump on every write to apps,
+// auth_keys and signing_keys — the tables running processes cache. SQLite's
+// data_version says that *some* other connection committed; spent-challenge
+// inserts by another process do that on every proof-of-work request, so the
+// caches compare this generation before dropping anything (db/change-watcher.ts).
+export const cacheGeneration = sqliteTable('cache_generation', {
+  id: integer('id').primaryKey(),
+  value: integer('value').notNull(),
+});

@@ -86,6 +86,34 @@ describe('restarting on the same database file', () => {
     await b.http.get(appUrl(app)).set(auth).expect(200);
     expect((await b.http.get(APPS).set(auth).expect(200)).body.pagination.total).toBe(1);
   });
+
+  it('another process’s spent challenges leave this one’s caches alone; its app and key writes do not', async () => {
+    const a = start();
+    const b = start();
+    const app = await createTestApp(a);
+    await addTestKey(a, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
+    const cached = () => {
+      b.svc.watcher.poll();
+      return b.svc.apps.get(app.id)!;
+    };
+    const before = cached();
+    const keysBefore = before.customerKeys();
+    expect([...keysBefore.keys()]).toEqual(['k1']);
+
+    // Proof-of-work traffic on process a: commits that change nothing b caches.
+    for (let i = 0; i < 3; i += 1) expect(a.svc.spentChallenges.spend(String(i).repeat(64), a.clock.seconds + 60)).toBe(true);
+    expect(cached()).toBe(before);
+    expect(cached().customerKeys()).toBe(keysBefore);
+
+    // A key upload on process a: b re-reads the app and its keys.
+    await addTestKey(a, app, { kid: 'k2', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
+    expect(cached()).not.toBe(before);
+    expect([...cached().customerKeys().keys()].sort()).toEqual(['k1', 'k2']);
+
+    // A setting toggled on process a reaches b on its next read.
+    await a.http.patch(appUrl(app)).set(auth).send({ config: { webClient: { allowAnonymous: false } } }).expect(200);
+    expect(cached().row.allowAnonymous).toBe(false);
+  });
 });
 
 describe('upgrading a database made by an earlier release', () => {
