@@ -99,6 +99,19 @@ const ERROR_CASES: ErrorCase[] = [
     code: 'unsupported_media_type',
     send: (h) => h.http.post(APPS).set(auth).set('Content-Type', 'application/json; charset=latin1').send('{}'),
   },
+  ...['utf-7', 'UTF-16', 'utf-16le', '"utf-32"', 'utf8'].map((charset) => ({
+    name: `a JSON body declared as ${charset}`,
+    status: 415,
+    code: 'unsupported_media_type',
+    send: (h: Harness) => h.http.post(APPS).set(auth).set('Content-Type', `application/json; charset=${charset}`).send('{}'),
+  })),
+  {
+    name: 'a run API request with a UTF-7 JSON body',
+    status: 415,
+    code: 'unsupported_media_type',
+    send: (h: Harness) =>
+      h.http.post('/run/auth/apps/app_docswidget01/anonymous-session').set('Content-Type', 'application/json; charset=utf-7').send('{}'),
+  },
   {
     name: 'malformed JSON',
     status: 400,
@@ -152,6 +165,14 @@ describe.each([
   it.each(ERROR_CASES)('$name answers $status $code as JSON', async ({ send, status, code }) => {
     expectJsonError(await send(h), status, code);
   });
+
+  it.each(['application/json; charset=UTF-8', 'application/json;charset="utf-8"', 'application/json'])(
+    'accepts a JSON body sent as %s',
+    async (type) => {
+      const res = await h.http.post(APPS).set(auth).set('Content-Type', type).send(JSON.stringify(appBody()));
+      expect(res.status).toBe(201);
+    },
+  );
 
   it('a failure inside a handler answers 500 with a generic message', async () => {
     h.svc.db.$client.close();
