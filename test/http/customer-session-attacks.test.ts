@@ -6,8 +6,8 @@ import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPS, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
-import { b64json, b64url, claimsAt, forge, requestSession, tokenOfLength, uploadKey } from '../support/customer-jwt.js';
+import { addTestKey, APPS, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { b64json, b64url, claimsAt, forge, requestSession, tokenOfLength } from '../support/customer-jwt.js';
 import { certificatePem, ecKey, edKey, rsaKey } from '../support/keys.js';
 import { anonymousToken } from '../support/run-api.js';
 
@@ -20,7 +20,8 @@ const otherEd = generateKeyPairSync('ed25519');
 const otherRsa = rsaKey(2048, 3);
 
 let h: Harness;
-let appId: string; // allowAnonymous false: every failure is 401 invalid_token
+let closedApp: Awaited<ReturnType<typeof createTestApp>>;
+let appId: string; // closedApp's: allowAnonymous false, every failure is 401 invalid_token
 let openAppId: string; // allowAnonymous true, same keys
 let rsaPemAsPublished: string;
 let now: number;
@@ -28,13 +29,15 @@ let now: number;
 beforeAll(async () => {
   h = makeHarness();
   now = h.clock.seconds;
-  appId = (await createTestApp(h, { config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: false } } })).id;
-  openAppId = (await createTestApp(h)).id;
-  for (const id of [appId, openAppId]) {
-    const uploaded = await uploadKey(h, id, { kid: 'rsa-key', algorithm: 'RS256', publicPem: rsa.publicPem });
+  closedApp = await createTestApp(h, { config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: false } } });
+  appId = closedApp.id;
+  const openApp = await createTestApp(h);
+  openAppId = openApp.id;
+  for (const app of [closedApp, openApp]) {
+    const uploaded = await addTestKey(h, app, { kid: 'rsa-key', algorithm: 'RS256', publicKey: rsa.publicPem });
     rsaPemAsPublished = uploaded.publicKey;
-    await uploadKey(h, id, { kid: 'ec-key', algorithm: 'ES256', publicPem: ec.publicPem });
-    await uploadKey(h, id, { kid: 'ed-key', algorithm: 'EdDSA', publicPem: ed.publicPem });
+    await addTestKey(h, app, { kid: 'ec-key', algorithm: 'ES256', publicKey: ec.publicPem });
+    await addTestKey(h, app, { kid: 'ed-key', algorithm: 'EdDSA', publicKey: ed.publicPem });
   }
 });
 
@@ -215,7 +218,7 @@ describe('kid', () => {
   it('the kid of another app’s key → kid_unknown', async () => {
     const b = await createTestApp(h, { name: 'App B' });
     const bKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await uploadKey(h, b.id, { kid: 'b-key', algorithm: 'ES256', publicPem: bKey.publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    await addTestKey(h, b, { kid: 'b-key', algorithm: 'ES256', publicKey: bKey.publicKey.export({ type: 'spki', format: 'pem' }) as string });
     const token = withKid({ kid: 'b-key' }, bKey.privateKey);
     // The token is good on app B …
     expect((await requestSession(h, b.id, { token })).status).toBe(200);
@@ -336,7 +339,7 @@ describe('wrong signer → signature_invalid', () => {
 describe('key deletion', () => {
   it('a token that worked is kid_unknown on the very next request after its key is deleted', async () => {
     const temp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await uploadKey(h, appId, { kid: 'temp-key', algorithm: 'ES256', publicPem: temp.publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    await addTestKey(h, closedApp, { kid: 'temp-key', algorithm: 'ES256', publicKey: temp.publicKey.export({ type: 'spki', format: 'pem' }) as string });
     const token = forge({ header: { alg: 'ES256', kid: 'temp-key' }, payload: claimsAt(now), key: temp.privateKey });
     await expectAccepted(token);
     await h.http.delete(`${APPS}/${appId}/auth-keys/temp-key`).set(auth).expect(204);

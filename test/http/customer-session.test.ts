@@ -4,8 +4,8 @@
 import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerAlgorithm } from '../../src/keys/algorithms.js';
-import { APPS, auth, createTestApp, makeHarness, POW_SECRET, type Harness } from '../support/harness.js';
-import { claimsAt, requestSession, uploadKey } from '../support/customer-jwt.js';
+import { addTestKey, APPS, auth, createTestApp, makeHarness, POW_SECRET, type Harness } from '../support/harness.js';
+import { claimsAt, requestSession } from '../support/customer-jwt.js';
 import { keyFor } from '../support/keys.js';
 import { ANON_USER_ID, fetchSolution, ORIGIN, verifyWithJwks } from '../support/run-api.js';
 
@@ -31,7 +31,7 @@ function customerJwt(
 /** An app (anonymous allowed unless told) with a key uploaded for `algorithm` under kid "<alg>-key". */
 async function appWithKey(h: Harness, algorithm: CustomerAlgorithm, allowAnonymous = true) {
   const app = await createTestApp(h, { config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous } } });
-  await uploadKey(h, app.id, { kid: `${algorithm.toLowerCase()}-key`, algorithm, publicPem: keyFor(algorithm).publicPem });
+  await addTestKey(h, app, { kid: `${algorithm.toLowerCase()}-key`, algorithm, publicKey: keyFor(algorithm).publicPem });
   return app;
 }
 

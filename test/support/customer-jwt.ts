@@ -3,7 +3,7 @@
 // JSON.stringify would never emit), any signature bytes. jose's SignJWT is
 // for the happy paths; it refuses most of what these tests need to send.
 import { constants, createHmac, sign, type KeyObject } from 'node:crypto';
-import { auth, APPS, type Harness } from './harness.js';
+import type { Harness } from './harness.js';
 import { ORIGIN } from './run-api.js';
 
 export const b64url = (value: string | Uint8Array) =>
@@ -78,21 +78,6 @@ export function tokenOfLength(
     }
   }
   throw new Error(`tokenOfLength: cannot hit ${length}`);
-}
-
-/** Uploads a customer public key to an app through the management API. */
-export async function uploadKey(
-  h: Harness,
-  appId: string,
-  key: { kid: string; algorithm: string; publicPem: string },
-  path = APPS,
-) {
-  const res = await h.http
-    .post(`${path}/${appId}/auth-keys`)
-    .set(auth)
-    .send({ kid: key.kid, algorithm: key.algorithm, publicKey: key.publicPem });
-  if (res.status !== 201) throw new Error(`key upload failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.data as { kid: string; algorithm: string; publicKey: string; thumbprint: string };
 }
 
 /** POST /run/auth/apps/{appId}/session from the allowed origin with a bearer customer JWT. */
