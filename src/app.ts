@@ -24,14 +24,17 @@ export function createExpressApp(svc: Services): Express {
   app.set('trust proxy', svc.config.trustProxy);
 
   app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true }));
-  app.use(requireJsonBody);
   app.use(
     '/manage',
+    // Authentication first: a client without the key learns nothing about what
+    // the management API would make of its request, not even its media type.
     manageAuth(svc.manageKey),
+    requireJsonBody,
     express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }),
     manageAppsRouter(svc),
     manageKeysRouter(svc),
   );
+  app.use(requireJsonBody);
   app.use(opsRouter(svc));
 
   app.use(notFound);

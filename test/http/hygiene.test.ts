@@ -199,6 +199,13 @@ describe('management authentication', () => {
     }
   });
 
+  it('checks the key before anything about the body: no key and a text body is 401, not 415', async () => {
+    const res = await h.http.post(APPS).set('Content-Type', 'text/plain').send('name=x');
+    expectJsonError(res, 401, 'unauthorized');
+    const huge = await h.http.post(APPS).set('Content-Type', 'application/json').send(`{"name":"${'x'.repeat(70_000)}"}`);
+    expectJsonError(huge, 401, 'unauthorized');
+  });
+
   it('creates nothing for an unauthenticated request', async () => {
     expectJsonError(await h.http.post(APPS).send(appBody()), 401, 'unauthorized');
     expect((await h.http.get(APPS).set(auth)).body.pagination.total).toBe(0);
