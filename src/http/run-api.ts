@@ -200,9 +200,13 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       .then((body) => sendJson(res, 200, body, cors, NO_STORE))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
-        if (error instanceof AppError) return sendError(res, error, cors);
-        svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
-        sendError(res, new AppError('internal_error'), cors);
+        if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+        try {
+          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
+        } catch {
+          // Nothing left to answer with; never let a response failure become an unhandled rejection.
+          res.destroy();
+        }
       });
   };
 }
