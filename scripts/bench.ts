@@ -313,7 +313,7 @@ if (opts.memory) {
     console.error('bench: --sessions must be at least 100000 (RSS is sampled at 10 000 and 100 000)');
     process.exit(1);
   }
-  const job = await scenarios.find((s) => s.name === 'anonymous')!.job();
+  const job = await allScenarios.find((s) => s.name === 'anonymous')!.job();
   const amount = (n: number) => load(plain, { ...job, amount: n });
   const spentRows = () =>
     Number(
@@ -324,7 +324,7 @@ if (opts.memory) {
     );
   // The spent-challenge table: spend a burst of short-lived solutions, and once
   // they have expired (and the once-a-minute purge is due) spend one more.
-  const powJob = await scenarios.find((s) => s.name === 'anonymous+pow')!.job();
+  const powJob = await allScenarios.find((s) => s.name === 'anonymous+pow')!.job();
   const spend = (count: number) =>
     load(withPow, { ...powJob, connections: Math.min(count, CONNECTIONS), amount: count, pow: { ...powJob.pow!, count, expiresInSeconds: 30 } });
   const burst = await spend(20_000);
