@@ -1,8 +1,8 @@
 // Per-app state the session endpoints need on every request: the app row, its
 // compiled Origin matcher and its imported customer keys. Each is built once
 // per change, not per request. Writes through the management API invalidate
-// the app's entry; writes by another process are noticed through SQLite's
-// data_version (see db/change-watcher.ts) and drop the whole cache.
+// the app's entry; writes by another process to apps or keys are noticed
+// through the change watcher (db/change-watcher.ts) and drop the whole cache.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
