@@ -20,7 +20,7 @@ import { bearerToken } from './bearer.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { sendError, sendJson, type HeaderList } from './respond.js';
-import { PATH_PATTERNS } from './validation.js';
+import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
@@ -50,18 +50,11 @@ function decodeSegment(segment: string): string {
 }
 
 function validAppId(raw: string): string {
-  const appId = decodeSegment(raw);
-  if (!PATH_PATTERNS.appId.test(appId)) {
-    throw new AppError('validation_failed', 'A path parameter is malformed.', {
-      details: [{ path: 'appId', message: `must match ${PATH_PATTERNS.appId.source}` }],
-    });
-  }
-  return appId;
+  return pathParams({ appId: decodeSegment(raw) }, 'appId').appId;
 }
 
 export function createRunHandler(svc: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const clientIp = clientIpResolver(svc.config.trustProxy);
-  const issueDeps = svc;
   const accessLog = svc.logger.isLevelEnabled('debug');
 
   function enabledApp(appId: string): CachedApp {
@@ -110,7 +103,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     async POST(req, appId) {
       const app = await admit(req, appId, true);
       requireProofOfWork(req, app.row.id);
-      return issueAnonymousSession(issueDeps, app.row, bearerToken(req.headers.authorization));
+      return issueAnonymousSession(svc, app.row, bearerToken(req.headers.authorization));
     },
   });
 
@@ -119,14 +112,14 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       const app = await admit(req, appId, false);
       const token = bearerToken(req.headers.authorization);
       if (!token) throw new AppError('token_required');
-      const signIn = await signInWithCustomerJwt(issueDeps, app, token);
+      const signIn = await signInWithCustomerJwt(svc, app, token);
       if (signIn.ok) return signIn.session;
       // Too-large claims are the customer's bug, never a reason to hand out an anonymous session instead.
       if (signIn.reason === 'claims_too_large') throw new AppError('claims_too_large', undefined, { reason: signIn.reason });
       if (!app.row.allowAnonymous) throw new AppError('invalid_token', undefined, { reason: signIn.reason });
       // The fallback is exactly §3.2 without a bearer: proof of work, then a fresh identity.
       requireProofOfWork(req, app.row.id);
-      const anonymous = issueAnonymousSession(issueDeps, app.row);
+      const anonymous = issueAnonymousSession(svc, app.row);
       return { ...anonymous, authMethod: 'anonymous', fallbackReason: signIn.reason };
     },
     GET(req, appId) {

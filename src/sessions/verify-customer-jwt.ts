@@ -19,6 +19,8 @@ const REGISTERED_CLAIMS = new Set(['sub', 'iat', 'exp', 'aud', 'iss', 'jti', 'nb
 // Keys that would reach an object's prototype if a consumer merged the claims naively.
 const FORBIDDEN_CLAIMS = ['__proto__', 'constructor', 'prototype'];
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]*$/;
+// Stateless for whole-buffer decode() calls, so one instance serves every request.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export type RejectReason =
   | 'malformed'
@@ -86,7 +88,7 @@ export async function verifyCustomerJwt(
   }
   let payload: unknown;
   try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payloadBytes));
+    payload = JSON.parse(UTF8.decode(payloadBytes));
   } catch {
     return reject('malformed');
   }
