@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { resolveManageKey } from '../../src/manage/manage-key.js';
 import { addTestKey, APPS, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { ecKey } from '../support/keys.js';
+import { anonymousToken } from '../support/run-api.js';
 
 let dir: string;
 let databaseUrl: string;
@@ -65,18 +66,15 @@ describe('restarting on the same database file', () => {
   it('a session token issued before the restart still passes introspection after it', async () => {
     const first = start();
     const app = await createTestApp(first);
-    const issued = await first.http
-      .post(`/run/auth/apps/${app.id}/anonymous-session`)
-      .set('Origin', 'https://docs.example.com')
-      .expect(200);
+    const issued = await anonymousToken(first, app.id);
     stop(first);
 
     const second = start();
     const res = await second.http
       .get(`/run/auth/apps/${app.id}/session`)
-      .set('Authorization', `Bearer ${issued.body.token}`)
+      .set('Authorization', `Bearer ${issued.token}`)
       .expect(200);
-    expect(res.body.userId).toBe(issued.body.userId);
+    expect(res.body.userId).toBe(issued.userId);
   });
 
   it('a second process on the same file sees the first one’s writes', async () => {

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { authKeys } from '../../src/db/schema.js';
 import { addTestKey, APPS, appBody, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { ecKey } from '../support/keys.js';
+import { requestAnonymousSession } from '../support/run-api.js';
 
 const APP_ID = /^app_[A-Za-z0-9_-]{8,64}$/;
 const OTHER_TENANT = '/manage/tenants/t2/projects/p1/apps';
@@ -289,8 +290,7 @@ describe('reading, patching and deleting an app', () => {
 
   it('PATCH takes effect on the next session request', async () => {
     const app = await createTestApp(h);
-    const session = () =>
-      h.http.post(`/run/auth/apps/${app.id}/anonymous-session`).set('Origin', 'https://docs.example.com');
+    const session = () => requestAnonymousSession(h, app.id);
     expect((await session()).status).toBe(200);
     await h.http.patch(appUrl(app)).set(auth).send({ config: { webClient: { allowAnonymous: false } } }).expect(200);
     expect((await session()).body.error.code).toBe('anonymous_disabled');
@@ -309,7 +309,7 @@ describe('reading, patching and deleting an app', () => {
     expect((await h.http.delete(appUrl(app)).set(auth)).body.error.code).toBe('app_not_found');
     expect((await h.http.get(appUrl(app, '/auth-keys')).set(auth)).body.error.code).toBe('app_not_found');
     expect(h.svc.db.select().from(authKeys).where(eq(authKeys.appId, app.id)).all()).toEqual([]);
-    expect((await h.http.post(`/run/auth/apps/${app.id}/anonymous-session`).set('Origin', 'https://docs.example.com')).status).toBe(404);
+    expect((await requestAnonymousSession(h, app.id)).status).toBe(404);
 
     // The other app is untouched.
     expect((await h.http.get(appUrl(other, '/auth-keys')).set(auth).expect(200)).body.data).toHaveLength(1);
