@@ -4,18 +4,18 @@
 export const CUSTOMER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type CustomerAlgorithm = (typeof CUSTOMER_ALGORITHMS)[number];
 
-export type KeyRequirement =
-  | { type: 'rsa' }
-  | { type: 'ec'; curve: string; curveName: string }
-  | { type: 'ed25519' };
+/** The NIST curves of ES256, ES384 and ES512, by their JOSE names. */
+export type EcCurveName = 'P-256' | 'P-384' | 'P-521';
+
+export type KeyRequirement = { type: 'rsa' } | { type: 'ec'; curveName: EcCurveName } | { type: 'ed25519' };
 
 export const KEY_REQUIREMENTS: Record<CustomerAlgorithm, KeyRequirement> = {
   RS256: { type: 'rsa' },
   RS384: { type: 'rsa' },
   RS512: { type: 'rsa' },
-  ES256: { type: 'ec', curve: 'prime256v1', curveName: 'P-256' },
-  ES384: { type: 'ec', curve: 'secp384r1', curveName: 'P-384' },
-  ES512: { type: 'ec', curve: 'secp521r1', curveName: 'P-521' },
+  ES256: { type: 'ec', curveName: 'P-256' },
+  ES384: { type: 'ec', curveName: 'P-384' },
+  ES512: { type: 'ec', curveName: 'P-521' },
   EdDSA: { type: 'ed25519' },
 };
 

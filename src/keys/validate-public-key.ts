@@ -2,15 +2,17 @@
 // the declared algorithm, returns the canonical SPKI PEM and its RFC 7638
 // thumbprint, or a reason. Reasons never echo key material: a customer who
 // pastes a private key by mistake must not see it in a log or a response.
+// In order: one PEM block of canonical base64; strict DER of an SPKI (spki.ts);
+// the key type the algorithm needs; a key only its owner can sign for
+// (ec-point.ts, ed25519-point.ts, rsa-modulus.ts); and only then node:crypto,
+// which can abort the process on a key it has not been shown sound.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import {
-  KEY_REQUIREMENTS,
-  RSA_EXPONENT,
-  RSA_MAX_BITS,
-  RSA_MIN_BITS,
-  type CustomerAlgorithm,
-} from './algorithms.js';
+import { KEY_REQUIREMENTS, type CustomerAlgorithm } from './algorithms.js';
+import { ecPointProblem } from './ec-point.js';
+import { ed25519KeyProblem } from './ed25519-point.js';
+import { rsaKeyProblem } from './rsa-modulus.js';
+import { parseSpki, type SpkiKey } from './spki.js';
 
 export type PublicKeyResult =
   | { ok: true; publicKey: string; thumbprint: string; keyObject: KeyObject }
@@ -45,29 +47,48 @@ function shapeProblem(text: string): string {
   return 'not a PEM public key; send an SPKI PEM (BEGIN PUBLIC KEY)';
 }
 
-function checkKey(key: KeyObject, algorithm: CustomerAlgorithm): string | null {
-  const required = KEY_REQUIREMENTS[algorithm];
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (required.type) {
-    case 'rsa': {
-      if (type !== 'rsa') return `${algorithm} needs an RSA key, got ${type ?? 'an unknown key type'}`;
-      const bits = details.modulusLength ?? 0;
-      if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-        return `RSA modulus must be ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits, got ${bits}`;
-      }
-      if (details.publicExponent !== RSA_EXPONENT) return 'RSA public exponent must be 65537';
-      return null;
-    }
+/** How a refusal names the key that was sent. */
+function describe(key: SpkiKey): string {
+  switch (key.type) {
+    case 'rsa':
+      return 'an RSA key';
     case 'ec':
-      if (type !== 'ec') return `${algorithm} needs an EC key on ${required.curveName}, got ${type ?? 'an unknown key type'}`;
-      if (details.namedCurve !== required.curve) {
-        return `${algorithm} needs an EC key on ${required.curveName}, got curve ${details.namedCurve ?? 'unknown'}`;
-      }
-      return null;
+      return `an EC key on ${key.curve}`;
+    case 'ec-other':
+      return `an EC key on ${key.curveName ?? 'an unsupported curve'}`;
     case 'ed25519':
-      if (type !== 'ed25519') return `EdDSA needs an Ed25519 key, got ${type ?? 'an unknown key type'}`;
-      return null;
+      return 'an Ed25519 key';
+    case 'other':
+      return key.name ? `a key of type ${key.name}` : 'an unsupported key type';
+  }
+}
+
+/** Does the key's type (and curve) match the declared algorithm? */
+function mismatch(key: SpkiKey, algorithm: CustomerAlgorithm): string | null {
+  const required = KEY_REQUIREMENTS[algorithm];
+  switch (required.type) {
+    case 'rsa':
+      return key.type === 'rsa' ? null : `${algorithm} needs an RSA key, got ${describe(key)}`;
+    case 'ec':
+      return key.type === 'ec' && key.curve === required.curveName
+        ? null
+        : `${algorithm} needs an EC key on ${required.curveName}, got ${describe(key)}`;
+    case 'ed25519':
+      return key.type === 'ed25519' ? null : `EdDSA needs an Ed25519 key, got ${describe(key)}`;
+  }
+}
+
+/** Keys of the right type that anyone could still sign for, or that node:crypto cannot safely hold. */
+async function weakness(key: SpkiKey): Promise<string | null> {
+  switch (key.type) {
+    case 'rsa':
+      return rsaKeyProblem(key.n, key.e);
+    case 'ec':
+      return ecPointProblem(key.curve, key.point);
+    case 'ed25519':
+      return ed25519KeyProblem(key.key);
+    default:
+      return null; // unreachable: mismatch() refuses every other type first
   }
 }
 
@@ -75,15 +96,24 @@ export async function validatePublicKey(input: string, algorithm: CustomerAlgori
   const text = input.trim().replace(/\r\n/g, '\n');
   const pem = SPKI_PEM.exec(text);
   if (!pem) return refuse(shapeProblem(text));
+  const base64 = pem[1]!.replace(/\n/g, '');
+  const der = Buffer.from(base64, 'base64');
+  // Node's decoder skips what it cannot read; only canonical base64 is one key.
+  if (der.toString('base64') !== base64) return refuse('the PUBLIC KEY block is not valid base64');
+
+  // Nothing reaches node:crypto until its structure and its numbers are proven
+  // sound (spki.ts says what crashes otherwise).
+  const parsed = parseSpki(der);
+  if (!parsed.ok) return refuse(`the PEM block does not hold a valid SPKI public key: ${parsed.reason}`);
+  const problem = mismatch(parsed.key, algorithm) ?? (await weakness(parsed.key));
+  if (problem) return refuse(problem);
+
   let key: KeyObject;
   try {
-    // From DER with type 'spki' only, so no other encoding slips through.
-    key = createPublicKey({ key: Buffer.from(pem[1]!.replace(/\n/g, ''), 'base64'), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: der, format: 'der', type: 'spki' });
   } catch {
     return refuse('the PEM block does not hold a valid SPKI public key');
   }
-  const problem = checkKey(key, algorithm);
-  if (problem) return refuse(problem);
   const jwk = key.export({ format: 'jwk' }) as JWK;
   return {
     ok: true,
