@@ -4,9 +4,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
-import { requireJsonBody } from './http/middleware/require-json.js';
+import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
@@ -30,7 +31,8 @@ export function createExpressApp(svc: Services): Express {
     // the management API would make of its request, not even its media type.
     manageAuth(svc.manageKey),
     requireJsonBody,
-    express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }),
+    express.json({ limit: BODY_LIMIT, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
+    requireStorableText,
     manageAppsRouter(svc),
     manageKeysRouter(svc),
   );
