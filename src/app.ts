@@ -4,6 +4,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { clientIpResolver } from './http/client-ip.js';
 import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
@@ -12,6 +13,7 @@ import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
+import { createMemoryFailedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
 export const BODY_LIMIT = '64kb';
@@ -29,7 +31,11 @@ export function createExpressApp(svc: Services): Express {
     '/manage',
     // Authentication first: a client without the key learns nothing about what
     // the management API would make of its request, not even its media type.
-    manageAuth(svc.manageKey),
+    manageAuth({
+      key: svc.manageKey,
+      limiter: createMemoryFailedAuthLimiter(svc.clock),
+      clientIp: clientIpResolver(svc.config.trustProxy),
+    }),
     requireJsonBody,
     express.json({ limit: BODY_LIMIT, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
     requireStorableText,
