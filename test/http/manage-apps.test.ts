@@ -156,7 +156,24 @@ describe('allowed domains', () => {
     expect(app.config).toMatchObject({ webClient: { allowedDomains: ['xn--bcher-kva.example'] } });
   });
 
-  it.each(['*', '*.com', 'example.com/path', 'example.com?q', 'user@example.com', ' example.com', '', 'a.*.example.com'])(
+  it.each([
+    '*',
+    '*.com',
+    'example.com/path',
+    'example.com?q',
+    'user@example.com',
+    ' example.com',
+    '',
+    'a.*.example.com',
+    // Regression: the URL parser kept these as they were, or rewrote them into another host.
+    '!!!',
+    'a,b.com',
+    '-a.com',
+    'a_b.com',
+    '%41.com',
+    '0x7f.1',
+    `${'a'.repeat(64)}.com`,
+  ])(
     'refuses %j, naming the entry',
     async (entry) => {
       const res = await h.http.post(APPS).set(auth).send(appBody(withDomains(['ok.example.com', entry])));
