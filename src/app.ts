@@ -14,6 +14,7 @@ import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
+import { logSerializers } from './logger.js';
 import { createMemoryFailedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
@@ -27,7 +28,9 @@ export function createExpressApp(svc: Services): Express {
   // A hop count, never `true`: only that many proxies' X-Forwarded-For is believed.
   app.set('trust proxy', svc.config.trustProxy);
 
-  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true }));
+  // Our serializers replace pino-http's, which would log every request header.
+  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers }));
+
   const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc)];
   // Contract §0's order of answers, one middleware each: unknown route or
   // method (404/405), failed-authentication lockout (429), key (401), media
