@@ -151,6 +151,15 @@ describe('strings that cannot be stored as sent', () => {
     expect((await h.http.get(appUrl(app)).set(auth)).body.data.prompt).toBe('Be concise.');
   });
 
+  it('checks key uploads too, before the key is looked at', async () => {
+    const app = await createTestApp(h);
+    const res = await h.http
+      .post(appUrl(app, '/auth-keys'))
+      .set(auth)
+      .send({ kid: 'k1', algorithm: 'ES256', publicKey: '-----BEGIN PUBLIC KEY-----\ud800' });
+    expectDetail(res, 'publicKey', /surrogate/);
+  });
+
   it('a deeply nested body is refused, never a 500', async () => {
     const deep = `{"name":${'['.repeat(30_000)}"\\ud800"${']'.repeat(30_000)}}`;
     const res = await postRaw('application/json', deep);
