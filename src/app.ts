@@ -4,13 +4,18 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { clientIpResolver } from './http/client-ip.js';
+import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
-import { requireJsonBody } from './http/middleware/require-json.js';
+import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
+import { routeGate } from './http/middleware/route-gate.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
+import { logSerializers } from './logger.js';
+import { createMemoryFailedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
 export const BODY_LIMIT = '64kb';
@@ -23,19 +28,31 @@ export function createExpressApp(svc: Services): Express {
   // A hop count, never `true`: only that many proxies' X-Forwarded-For is believed.
   app.set('trust proxy', svc.config.trustProxy);
 
-  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true }));
+  // Our serializers replace pino-http's, which would log every request header.
+  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers }));
+
+  const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc)];
+  // Contract §0's order of answers, one middleware each: unknown route or
+  // method (404/405), failed-authentication lockout (429), key (401), media
+  // type (415) and size (413), body text (400); the routers then validate the
+  // rest (400) and look the resource up (404). A router added under /manage
+  // must be in manageRouters, or the gate answers 404 for it.
   app.use(
     '/manage',
-    // Authentication first: a client without the key learns nothing about what
-    // the management API would make of its request, not even its media type.
-    manageAuth(svc.manageKey),
+    routeGate(manageRouters),
+    manageAuth({
+      key: svc.manageKey,
+      limiter: createMemoryFailedAuthLimiter(svc.clock),
+      clientIp: clientIpResolver(svc.config.trustProxy),
+    }),
     requireJsonBody,
-    express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }),
-    manageAppsRouter(svc),
-    manageKeysRouter(svc),
+    express.json({ limit: BODY_LIMIT, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
+    requireStorableText,
+    ...manageRouters,
   );
-  app.use(requireJsonBody);
-  app.use(opsRouter(svc));
+  // The same order for the rest: 404/405 before 415.
+  const ops = opsRouter(svc);
+  app.use(routeGate([ops]), requireJsonBody, ops);
 
   app.use(notFound);
   app.use(errorHandler(svc.logger));

@@ -61,9 +61,20 @@ export const patchAppBody = z.strictObject({
 });
 export type PatchAppInput = z.output<typeof patchAppBody>;
 
+// A page number as plain decimal digits, one spelling per value: `Number()`
+// would also read `0x10`, `1e2`, ` 5`, `+5` and `5.0`, and a repeated parameter
+// arrives as an array. `05` is refused too, as one more spelling of 5.
+const queryInteger = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^(?:0|[1-9]\d*)$/, 'must be a whole number in plain decimal digits, given once')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+
 export const listAppsQuery = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  page: queryInteger(1, 1_000_000, 1),
+  limit: queryInteger(1, 100, 50),
 });
 
 export const appResource = z.object({

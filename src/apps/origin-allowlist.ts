@@ -4,46 +4,81 @@
 // hosts as punycode.
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-// What an entry may look like before the URL parser sees it: an optional scheme,
-// an optional `*.`, then one host[:port] with nothing that could be a path,
-// query, fragment, userinfo, whitespace or a second wildcard.
-const ENTRY_SHAPE = /^(?<scheme>https?:\/\/)?(?<wildcard>\*\.)?(?<hostport>[^\s/?#@*\\]+)$/i;
+// What an entry may look like before any host parsing: an optional scheme, an
+// optional `*.`, one host (a bracketed IPv6 literal or a run of characters that
+// could be a name) and an optional port — nothing that could be a path, query,
+// fragment, userinfo or a second wildcard.
+const ENTRY_SHAPE =
+  /^(?<scheme>https?:\/\/)?(?<wildcard>\*\.)?(?<host>\[[^\]]*\]|[^:/?#@*\\[\]]+)(?::(?<port>[^/?#@]*))?$/i;
+// RFC 1123 §2.1 / RFC 5890 §2.3.1: letters, digits and inner hyphens, 1–63 octets.
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const MAX_DNS_NAME = 253;
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const PORT = /^[1-9]\d{0,4}$/;
 
 export type EntryResult = { ok: true; entry: string } | { ok: false; reason: string };
 
+const refuse = (reason: string): EntryResult => ({ ok: false, reason });
+
+type HostResult = { ok: true; host: string; ip: boolean } | { ok: false; reason: string };
+
+/**
+ * The stored form of an entry's host. The URL parser does the IDN conversion
+ * (UTS #46, punycode) and lower-casing; what it would quietly rewrite instead
+ * of refuse — `%41` to `a`, `0x7f.1` or `2130706433` to `127.0.0.1`, `a_b`
+ * kept as it is — is refused here, so an app stores the host it was given or
+ * an error, never a different host.
+ */
+function normalizeHost(raw: string): HostResult {
+  if (raw.includes('%')) return { ok: false, reason: 'must not contain percent-escapes' };
+  let host: string;
+  try {
+    host = new URL(`https://${raw}`).hostname;
+  } catch {
+    return { ok: false, reason: raw.startsWith('[') ? 'is not a valid IPv6 address' : 'is not a valid host name' };
+  }
+  // IPv6: the browser sends the compressed lower-case form (RFC 5952), which is
+  // the one stored and matched; it names the same address as any other spelling.
+  if (host.startsWith('[')) return { ok: true, host, ip: true };
+  if (DOTTED_QUAD.test(host)) {
+    // Only the dotted-decimal spelling: `127.1` or `0x7f.0.0.1` read as a name
+    // in one parser and as an address in another.
+    if (raw !== host) return { ok: false, reason: 'an IPv4 address must be written as four decimal numbers' };
+    return { ok: true, host, ip: true };
+  }
+  if (host.length > MAX_DNS_NAME) return { ok: false, reason: `must be at most ${MAX_DNS_NAME} characters as a DNS name` };
+  if (!host.split('.').every((label) => DNS_LABEL.test(label))) {
+    return {
+      ok: false,
+      reason: 'must be a DNS host name: labels of letters, digits and inner hyphens, 1-63 characters each',
+    };
+  }
+  return { ok: true, host, ip: false };
+}
+
 /** Validates one allowlist entry and returns its stored (normalized) form. */
 export function normalizeEntry(raw: string): EntryResult {
+  if (raw === '') return refuse('must not be empty');
+  if (/\s/.test(raw)) return refuse('must not contain whitespace');
   const shape = ENTRY_SHAPE.exec(raw);
   if (!shape?.groups) {
-    return { ok: false, reason: 'must be a host, host:port or *.host, with an optional http:// prefix' };
+    return refuse('must be a host, host:port or *.host, with an optional http:// prefix and nothing else');
   }
-  const { scheme, wildcard, hostport } = shape.groups as { scheme?: string; wildcard?: string; hostport: string };
+  const { scheme, wildcard, host: rawHost, port: rawPort } = shape.groups as Record<string, string | undefined>;
   const plainHttp = scheme?.toLowerCase() === 'http://';
-  let url: URL;
-  try {
-    url = new URL(`${plainHttp ? 'http' : 'https'}://${hostport}`);
-  } catch {
-    return { ok: false, reason: 'is not a valid host' };
+  if (rawPort !== undefined && !(PORT.test(rawPort) && Number(rawPort) <= 65535)) {
+    return refuse('port must be a number from 1 to 65535, without leading zeros');
   }
-  const host = url.hostname;
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    return { ok: false, reason: 'must not contain a path, query or credentials' };
-  }
-  if (host.endsWith('.') || host.startsWith('.') || host.includes('..')) {
-    return { ok: false, reason: 'must not have empty labels or a trailing dot' };
-  }
+  const host = normalizeHost(rawHost!);
+  if (!host.ok) return host;
   if (wildcard) {
-    if (host.startsWith('[') || /^[\d.]+$/.test(host)) {
-      return { ok: false, reason: 'a wildcard cannot apply to an IP address' };
-    }
+    if (host.ip) return refuse('a wildcard cannot apply to an IP address');
     // `*.com` would let every site on a public suffix in.
-    if (host.split('.').length < 2) {
-      return { ok: false, reason: 'a wildcard needs a domain of at least two labels' };
-    }
+    if (host.host.split('.').length < 2) return refuse('a wildcard needs a domain of at least two labels');
   }
-  // URL drops a default port (":443"), so it never reaches the stored entry.
-  const port = url.port ? `:${url.port}` : '';
-  return { ok: true, entry: `${plainHttp ? 'http://' : ''}${wildcard ? '*.' : ''}${host}${port}` };
+  // The scheme's default port is the same origin as no port: stored without it.
+  const port = rawPort === undefined || rawPort === (plainHttp ? '80' : '443') ? '' : `:${rawPort}`;
+  return { ok: true, entry: `${plainHttp ? 'http://' : ''}${wildcard ? '*.' : ''}${host.host}${port}` };
 }
 
 interface ParsedOrigin {

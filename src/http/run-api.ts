@@ -19,6 +19,7 @@ import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
+import { loggedUrl } from '../logger.js';
 import { sendError, sendJson, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
@@ -186,14 +187,14 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        svc.logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms }, 'run request');
+        svc.logger.debug({ method: req.method, url: loggedUrl(req.url!), status: res.statusCode, ms }, 'run request');
       });
     }
     handle(req)
       .then((body) => sendJson(res, 200, body, cors, NO_STORE))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
-        if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+        if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: loggedUrl(req.url!) }, 'unhandled error');
         try {
           sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
         } catch {

@@ -32,6 +32,15 @@ describe('normalizeEntry: what an app may store', () => {
     ['[::1]:8080', '[::1]:8080'],
     ['bücher.example', 'xn--bcher-kva.example'],
     ['*.bücher.example', '*.xn--bcher-kva.example'],
+    ['ＤＯＣＳ.example.com', 'docs.example.com'],
+    ['a-b.example.com', 'a-b.example.com'],
+    ['1password.example', '1password.example'],
+    [`${'a'.repeat(63)}.example.com`, `${'a'.repeat(63)}.example.com`],
+    ['203.0.113.5', '203.0.113.5'],
+    ['203.0.113.5:8080', '203.0.113.5:8080'],
+    ['[2001:DB8::1]', '[2001:db8::1]'],
+    ['[2001:db8:0:0:0:0:0:1]:8443', '[2001:db8::1]:8443'],
+    ['http://docs.example.com:80', 'http://docs.example.com'],
   ])('stores %j as %j', (raw, stored) => {
     expect(normalizeEntry(raw)).toEqual({ ok: true, entry: stored });
   });
@@ -59,6 +68,35 @@ describe('normalizeEntry: what an app may store', () => {
     ['a port out of range', 'docs.example.com:99999'],
     ['a non-numeric port', 'docs.example.com:abc'],
     ['a backslash', 'docs.example.com\\evil.com'],
+    // Not DNS host names or IP literals, which the URL parser stored as they
+    // were or quietly rewrote into another host.
+    ['punctuation only', '!!!'],
+    ['a comma', 'a,b.com'],
+    ['a semicolon', 'x;y.com'],
+    ['a leading hyphen', '-a.com'],
+    ['a trailing hyphen', 'a-.com'],
+    ['a hyphen ending an inner label', 'docs-.example.com'],
+    ['an underscore', 'a_b.com'],
+    ['a percent-escape', '%41.com'],
+    ['a percent-escaped dot', 'docs%2eexample.com'],
+    ['a dollar sign', 'a$b.com'],
+    ['a quote', 'a"b.com'],
+    ['a label of 64 octets', `${'a'.repeat(64)}.example.com`],
+    ['a name over 253 octets', `${'abcdefghi.'.repeat(25)}example`],
+    ['a name over 253 octets once converted from IDN', `${'bü.'.repeat(40)}example`],
+    ['a wildcard over a name that is not a host', '*.a_b.com'],
+    ['an IPv4 address in hex', '0x7f.0.0.1'],
+    ['an IPv4 address in two parts', '127.1'],
+    ['an IPv4 address as one number', '2130706433'],
+    ['an IPv4 address with leading zeros', '127.000.0.1'],
+    ['an IPv4 address out of range', '256.0.0.1'],
+    ['a bare number', '123'],
+    ['an invalid IPv6 literal', '[::g]'],
+    ['an IPv6 literal with a zone', '[fe80::1%25eth0]'],
+    ['an empty port', 'docs.example.com:'],
+    ['port 0', 'docs.example.com:0'],
+    ['a port with a leading zero', 'docs.example.com:08443'],
+    ['two ports', 'docs.example.com:80:81'],
   ])('refuses %s (%j)', (_name, raw) => {
     const result = normalizeEntry(raw);
     expect(result.ok).toBe(false);

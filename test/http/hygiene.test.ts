@@ -211,13 +211,64 @@ describe('management authentication', () => {
     expect((await h.http.get(APPS).set(auth)).body.pagination.total).toBe(0);
   });
 
-  it('hides which management routes exist from a client without the key', async () => {
-    expectJsonError(await h.http.get('/manage/nowhere'), 401, 'unauthorized');
-    expectJsonError(await h.http.put(APPS), 401, 'unauthorized');
-  });
 
   it('accepts the key with the scheme in any case', async () => {
     await h.http.get(APPS).set('Authorization', `bearer ${MANAGE_KEY}`).expect(200);
+  });
+});
+
+describe('order of answers (contract §0: 404/405, 429, 401, 415/413, 400, missing resource)', () => {
+  beforeEach(() => {
+    h = makeHarness({ TRUST_PROXY: '1' });
+  });
+
+  const LOCKED_OUT = { 'X-Forwarded-For': '203.0.113.9' };
+  async function lockOut() {
+    for (let i = 0; i < 20; i++) await h.http.get(APPS).set(LOCKED_OUT).expect(401);
+    expectJsonError(await h.http.get(APPS).set(LOCKED_OUT), 429, 'rate_limited');
+  }
+
+  // These replace "hides which management routes exist from a client without
+  // the key", which pinned the old order (401 first): contract v2 answers an
+  // unknown route or method before it asks for a key.
+  it('an unknown management route is 404 without a key, even from a locked-out IP', async () => {
+    expectJsonError(await h.http.get('/manage/nowhere'), 404, 'not_found');
+    expectJsonError(await h.http.post(`${APPS}/app_0123456789abcdef/nothing`).type('text').send('x'), 404, 'not_found');
+    await lockOut();
+    expectJsonError(await h.http.get('/manage/nowhere').set(LOCKED_OUT), 404, 'not_found');
+  });
+
+  it('a wrong method on a management route is 405 with Allow without a key, even from a locked-out IP', async () => {
+    const res = await h.http.put(APPS).type('text').send('x');
+    expectJsonError(res, 405, 'method_not_allowed');
+    expect(res.headers.allow).toBe('GET, POST, HEAD');
+    await lockOut();
+    expectJsonError(await h.http.delete(APPS).set(LOCKED_OUT), 405, 'method_not_allowed');
+  });
+
+  it('outside /manage too, an unknown route or method comes before the media type', async () => {
+    expectJsonError(await h.http.post('/nowhere').type('text').send('x'), 404, 'not_found');
+    expectJsonError(await h.http.delete('/healthz').type('text').send('x'), 405, 'method_not_allowed');
+    expectJsonError(await h.http.get('/healthz').type('text').send('x'), 415, 'unsupported_media_type');
+  });
+
+  it('the lockout comes before 401, 415 and 413', async () => {
+    await lockOut();
+    expectJsonError(await h.http.post(APPS).set(LOCKED_OUT).type('text').send('x'), 429, 'rate_limited');
+    expectJsonError(await h.http.post(APPS).set(LOCKED_OUT).type('json').send(HUGE), 429, 'rate_limited');
+  });
+
+  it('401 comes before a malformed path parameter', async () => {
+    expectJsonError(await h.http.get(`${APPS}/app_!!!`), 401, 'unauthorized');
+  });
+
+  it('415 and 413 come before a body the schema refuses, which comes before a missing app', async () => {
+    const missing = `${APPS}/app_0123456789abcdef`;
+    expectJsonError(await h.http.patch(missing).set(auth).type('text').send('x'), 415, 'unsupported_media_type');
+    const hugeAndBad = JSON.stringify({ name: '\ud800', description: 'x'.repeat(70 * 1024) });
+    expectJsonError(await h.http.patch(missing).set(auth).type('json').send(hugeAndBad), 413, 'payload_too_large');
+    expectJsonError(await h.http.patch(missing).set(auth).send({ name: 5 }), 400, 'validation_failed');
+    expectJsonError(await h.http.patch(missing).set(auth).send({ name: 'x' }), 404, 'app_not_found');
   });
 });
 

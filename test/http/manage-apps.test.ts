@@ -156,7 +156,24 @@ describe('allowed domains', () => {
     expect(app.config).toMatchObject({ webClient: { allowedDomains: ['xn--bcher-kva.example'] } });
   });
 
-  it.each(['*', '*.com', 'example.com/path', 'example.com?q', 'user@example.com', ' example.com', '', 'a.*.example.com'])(
+  it.each([
+    '*',
+    '*.com',
+    'example.com/path',
+    'example.com?q',
+    'user@example.com',
+    ' example.com',
+    '',
+    'a.*.example.com',
+    // Regression: the URL parser kept these as they were, or rewrote them into another host.
+    '!!!',
+    'a,b.com',
+    '-a.com',
+    'a_b.com',
+    '%41.com',
+    '0x7f.1',
+    `${'a'.repeat(64)}.com`,
+  ])(
     'refuses %j, naming the entry',
     async (entry) => {
       const res = await h.http.post(APPS).set(auth).send(appBody(withDomains(['ok.example.com', entry])));
@@ -210,9 +227,33 @@ describe('listing apps', () => {
     expect(res.body.data.map((a: { id: string }) => a.id)).toEqual(ids);
   });
 
-  it.each(['limit=101', 'limit=0', 'page=0', 'limit=abc', 'page=-1', 'limit=1.5'])('refuses %s', async (query) => {
+  it.each([
+    'limit=101',
+    'limit=0',
+    'page=0',
+    'limit=abc',
+    'page=-1',
+    'limit=1.5',
+    // Regression: Number() read each of these as a page number.
+    'page=0x2',
+    'limit=1e1',
+    'page=%205',
+    'page=5%20',
+    'page=%2B5',
+    'page=05',
+    'limit=5.0',
+    'page=',
+    'limit=',
+    'page=1&page=2',
+    'limit=5&limit=5',
+  ])('refuses %s', async (query) => {
     const res = await h.http.get(`${APPS}?${query}`).set(auth);
     expectValidationFailed(res, query.split('=')[0]);
+  });
+
+  it('reads the largest page number and limit as given', async () => {
+    const res = await h.http.get(`${APPS}?page=1000000&limit=100`).set(auth).expect(200);
+    expect(res.body.pagination).toEqual({ page: 1_000_000, limit: 100, total: 0 });
   });
 });
 

@@ -4,7 +4,7 @@
 // trace, whatever NODE_ENV says; 5xx messages are generic.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, errorBody, type ErrorCode } from '../../errors.js';
-import type { Logger } from '../../logger.js';
+import { loggedUrl, type Logger } from '../../logger.js';
 
 // body-parser and the router tag their errors with `type` or `status`.
 const BODY_PARSER_CODES: Record<string, ErrorCode> = {
@@ -34,7 +34,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const known = toAppError(error);
     const appError = known ?? new AppError('internal_error');
-    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (!known) logger.error({ err: error, method: req.method, url: loggedUrl(req.originalUrl) }, 'unhandled error');
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     if (appError.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="latchkey"');
     res.status(appError.status).json(errorBody(appError.code, appError.message, appError.extra));

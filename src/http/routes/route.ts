@@ -5,6 +5,21 @@ import { AppError } from '../../errors.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
+export interface KnownRoute {
+  readonly path: string;
+  /** Upper-case methods, HEAD included wherever GET is. */
+  readonly allowed: readonly string[];
+}
+
+// What each router serves, so a gate in front of it (route-gate.ts) can answer
+// 404/405 before authentication or body parsing run.
+const registered = new WeakMap<Router, KnownRoute[]>();
+
+/** The routes registered on `router` through route(), in registration order. */
+export function knownRoutes(router: Router): readonly KnownRoute[] {
+  return registered.get(router) ?? [];
+}
+
 export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>): void {
   const chain = router.route(path);
   const allowed = Object.keys(handlers).map((m) => m.toUpperCase());
@@ -17,4 +32,5 @@ export function route(router: Router, path: string, handlers: Partial<Record<Met
     res.setHeader('Allow', allow);
     next(new AppError('method_not_allowed'));
   });
+  registered.set(router, [...knownRoutes(router), { path, allowed }]);
 }

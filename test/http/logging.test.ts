@@ -1,0 +1,98 @@
+// What a request leaves in the logs: an allowlist of its headers, so no
+// credential — the ones we know of and any header nobody thought of — ever
+// reaches a log line, whatever the request's fate (served, refused, failed).
+import { Writable } from 'node:stream';
+import supertest from 'supertest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createServices, type Services } from '../../src/services.js';
+import { APPS, MANAGE_KEY, TestClock } from '../support/harness.js';
+
+const SECRETS = {
+  'Proxy-Authorization': 'Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQ=',
+  'X-Api-Key': 'api-key-value-4f1d2c',
+  Cookie: 'session=cookie-value-9a8b7c',
+  'X-Secret-Thing': 'made-up-secret-e5d4c3',
+  'X-Challenge-Solution': 'pow-solution-b2a1f0',
+};
+
+let lines: string[];
+let svc: Services;
+let http: ReturnType<typeof supertest>;
+
+beforeEach(() => {
+  lines = [];
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({ NODE_ENV: 'test', MANAGE_API_KEY: MANAGE_KEY, DATABASE_URL: ':memory:', RATE_LIMIT_PER_MINUTE: '0' });
+  svc = createServices({ config, db: openDatabase(':memory:'), clock: new TestClock(), logger: createLogger('debug', capture) });
+  http = supertest(createApp(svc));
+});
+
+const logged = () => lines.join('');
+const entries = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
+
+/** Waits for the access line pino-http writes when the response has finished. */
+async function accessLine(url: string) {
+  return vi.waitFor(() => {
+    const line = entries().find((entry) => entry.req?.url === url && entry.res);
+    if (!line) throw new Error(`no access line for ${url} yet`);
+    return line;
+  });
+}
+
+describe('request logs', () => {
+  it.each([
+    ['a request served', MANAGE_KEY, 200],
+    ['a request refused', 'wrong-key-value-0c9d8e', 401],
+  ])('keep only allowlisted headers: %s', async (_name, key, status) => {
+    const res = await http
+      .get(APPS)
+      .set(SECRETS)
+      .set('Authorization', `Bearer ${key}`)
+      .set('User-Agent', 'latchkey-test/1.0')
+      .set('Origin', 'https://docs.example.com')
+      .set('X-Request-Id', 'req-123');
+    expect(res.status).toBe(status);
+    const line = await accessLine(APPS);
+    expect(line.req.headers).toEqual({
+      'user-agent': 'latchkey-test/1.0',
+      origin: 'https://docs.example.com',
+      'x-request-id': 'req-123',
+    });
+    expect(line.req).toMatchObject({ method: 'GET', url: APPS, remoteAddress: expect.any(String) });
+    expect(line.res).toEqual({ statusCode: status });
+    for (const value of [key, ...Object.values(SECRETS)]) expect(logged()).not.toContain(value);
+    expect(logged()).not.toMatch(/proxy-authorization|x-api-key|cookie|x-secret-thing|authorization/i);
+  });
+
+  it('keep no header outside the allowlist when a request fails inside a handler', async () => {
+    svc.db.$client.close();
+    await http.get(`${APPS}?session=query-secret-2c3d`).set(SECRETS).set('Authorization', `Bearer ${MANAGE_KEY}`).expect(500);
+    await accessLine(`${APPS}?session=%5Bredacted%5D`);
+    expect(entries().some((entry) => entry.msg === 'unhandled error')).toBe(true);
+    for (const value of [MANAGE_KEY, 'query-secret-2c3d', ...Object.values(SECRETS)]) expect(logged()).not.toContain(value);
+  });
+
+  it('keep the values of the query parameters the API defines, not of others', async () => {
+    await http.get(`${APPS}?page=1&limit=5&access_token=query-secret-7e6f5a`).set('Authorization', `Bearer ${MANAGE_KEY}`).expect(200);
+    const line = await accessLine(`${APPS}?page=1&limit=5&access_token=%5Bredacted%5D`);
+    expect(line.req.url).toContain('page=1&limit=5');
+    expect(logged()).not.toContain('query-secret-7e6f5a');
+  });
+
+  it('of the run API hold no header, and no value of an unknown query parameter', async () => {
+    await http.post('/run/auth/apps/app_0123456789abcdef/session').set(SECRETS).set('Authorization', 'Bearer run-token-1a2b3c');
+    await http.get('/run/auth/pow/challenge?appId=app_0123456789abcdef&key=run-query-secret-3d4e');
+    await vi.waitFor(() => expect(entries().filter((entry) => entry.msg === 'run request')).toHaveLength(2));
+    expect(logged()).toContain('appId=app_0123456789abcdef');
+    for (const value of ['run-token-1a2b3c', 'run-query-secret-3d4e', ...Object.values(SECRETS)]) expect(logged()).not.toContain(value);
+  });
+});
