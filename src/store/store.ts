@@ -77,15 +77,20 @@ export interface RateLimitStore {
   hit(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
   /** The hits so far in the current window, without counting one. */
   peek(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
-  /** Deletes windows that ended before `nowMs`. */
-  purge(nowMs: number): Promise<number>;
+  /** Deletes windows of `windowMs` that ended at or before `nowMs`; how many. */
+  purge(nowMs: number, windowMs: number): Promise<number>;
 }
 
 /** Which cached table another process or node wrote to; '*' when unknown (drop everything). */
 export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | '*';
 
 export interface ChangeFeed {
-  /** Runs `listener` whenever another process or node has written to a cached table. */
+  /**
+   * Runs `listener` whenever a cached table was written: by this store (called
+   * after the write commits and before its promise resolves, so the node that
+   * made a write serves the next request with it) or by another process or
+   * node (SQLite: seen by poll(); PostgreSQL: pushed, within ~ms, and polled).
+   */
   subscribe(listener: (table: ChangedTable) => void): void;
   /**
    * A cheap synchronous check before a cache is read. SQLite: one pragma
