@@ -3,9 +3,9 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
+import { openStore } from './store/open-store.js';
 
 function readConfig(): Config {
   try {
@@ -21,8 +21,8 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = createLogger(config.logLevel);
-const db = openDatabase(config.databaseUrl);
-const svc = createServices({ config, db, logger });
+const store = await openStore(config.databaseUrl);
+const svc = await createServices({ config, store, logger });
 
 if (svc.manageKey.generated) {
   // Shown once: only its hash is stored. Set MANAGE_API_KEY to choose your own.
@@ -48,10 +48,10 @@ function shutdown(signal: string) {
   const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
   server.close(() => {
     clearTimeout(force);
-    svc.rateLimiter.shutdown();
-    db.$client.close();
-    logger.info('stopped');
-    process.exit(0);
+    store.close().finally(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
   });
   server.closeIdleConnections();
 }

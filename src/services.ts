@@ -1,44 +1,43 @@
 // Everything a request handler needs, built once at start-up and passed to
 // createApp. Domain code takes what it uses from here as arguments.
 import { pino } from 'pino';
-import { AppCache } from './apps/app-cache.js';
+import { AppCache } from './cache/app-cache.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createChangeWatcher, type ChangeWatcher } from './db/change-watcher.js';
-import type { Db } from './db/client.js';
-import { createRateLimiter, type RateLimiter } from './http/rate-limit.js';
+import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
 import { resolveManageKey, type ManageKey } from './manage/manage-key.js';
 import { createSpentChallenges, type SpentChallenges } from './pow/spent-challenges.js';
+import type { SessionDeps } from './sessions/deps.js';
 import { Keyring } from './signing/keyring.js';
+import type { Store } from './store/store.js';
 
-export interface Services {
+export interface Services extends SessionDeps {
   readonly config: Config;
-  readonly db: Db;
+  readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly watcher: ChangeWatcher;
   readonly apps: AppCache;
   readonly keyring: Keyring;
   readonly spentChallenges: SpentChallenges;
+  /** §3.2 step 4: session-issuing requests per client IP. */
   readonly rateLimiter: RateLimiter;
   readonly manageKey: ManageKey;
 }
 
-export function createServices(options: { config: Config; db: Db; clock?: Clock; logger?: Logger }): Services {
-  const { config, db } = options;
+export async function createServices(options: { config: Config; store: Store; clock?: Clock; logger?: Logger }): Promise<Services> {
+  const { config, store } = options;
   const clock = options.clock ?? systemClock;
-  const watcher = createChangeWatcher(db);
+  const logger = options.logger ?? pino({ level: 'silent' });
   return {
     config,
-    db,
+    store,
     clock,
-    logger: options.logger ?? pino({ level: 'silent' }),
-    watcher,
-    apps: new AppCache(db, watcher),
-    keyring: new Keyring(db, clock, watcher),
-    spentChallenges: createSpentChallenges(db, clock),
-    rateLimiter: createRateLimiter(config.rateLimitPerMinute),
-    manageKey: resolveManageKey(db, config),
+    logger,
+    apps: new AppCache(store),
+    keyring: await Keyring.open(store, clock),
+    spentChallenges: createSpentChallenges(store, clock),
+    rateLimiter: createRateLimiter({ store, clock, logger }, 'sessions', config.rateLimitPerMinute),
+    manageKey: await resolveManageKey(store, config),
   };
 }

@@ -8,19 +8,20 @@
 // 404/405 with Allow, 415 for non-JSON bodies — and the tests drive it
 // through createApp like the rest.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CachedApp } from '../apps/app-cache.js';
 import { AppError } from '../errors.js';
+import type { RateLimitState } from '../limits/rate-limiter.js';
 import { createPowChallenge } from '../pow/challenge.js';
-import { checkProofOfWork } from '../pow/check-proof-of-work.js';
-import { issueAnonymousSession } from '../sessions/anonymous-session.js';
-import { signInWithCustomerJwt } from '../sessions/customer-session.js';
-import { introspect } from '../sessions/introspect.js';
+import { requestAnonymousSession } from '../sessions/anonymous-session.js';
+import { requestCustomerSession } from '../sessions/customer-session.js';
+import type { SessionRequest } from '../sessions/deps.js';
+import { introspectSession } from '../sessions/introspect.js';
+import type { Outcome } from '../sessions/outcome.js';
 import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { loggedUrl } from '../logger.js';
-import { sendError, sendJson, type HeaderList } from './respond.js';
+import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
@@ -28,8 +29,26 @@ const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 
-/** A route's handler returns the body of its 200 response; refusals are thrown AppErrors. */
-type Handler = (req: IncomingMessage, appId: string, query: string) => Promise<unknown> | unknown;
+/** draft-ietf-httpapi-ratelimit-headers, on every answer that was counted (§3). */
+function rateLimitHeaders(state: RateLimitState): HeaderList {
+  return [
+    'RateLimit-Policy',
+    `"default";q=${state.limit};w=60`,
+    'RateLimit',
+    `"default";r=${state.remaining};t=${state.resetSeconds}`,
+  ];
+}
+
+function* pairs(list: HeaderList): Iterable<[string, string]> {
+  for (let i = 0; i < list.length; i += 2) yield [list[i]!, list[i + 1]!];
+}
+
+/** A route's handler returns its 200 response; refusals are thrown AppErrors. */
+interface Reply {
+  body: unknown;
+  headers?: HeaderList;
+}
+type Handler = (req: IncomingMessage, appId: string, query: string) => Promise<Reply>;
 interface Route {
   allow: string;
   methods: Partial<Record<string, Handler>>;
@@ -58,35 +77,25 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
   const clientIp = clientIpResolver(svc.config.trustProxy);
   const accessLog = svc.logger.isLevelEnabled('debug');
 
-  function enabledApp(appId: string): CachedApp {
-    svc.watcher.poll();
-    const app = svc.apps.get(appId);
-    if (!app || !app.row.enabled) throw new AppError('app_not_found');
-    return app;
-  }
-
-  /** Steps 1–4 of §3.2, shared by both session-issuing routes. */
-  async function admit(req: IncomingMessage, appId: string, anonymousOnly: boolean): Promise<CachedApp> {
-    const app = enabledApp(appId);
-    if (anonymousOnly && !app.row.allowAnonymous) throw new AppError('anonymous_disabled');
-    if (!app.originAllowed(req.headers.origin)) throw new AppError('origin_not_allowed');
-    const limited = await svc.rateLimiter.hit(clientIp(req));
-    if (!limited.ok) {
-      throw new AppError('rate_limited', undefined, undefined, { 'Retry-After': String(limited.retryAfterSeconds) });
-    }
-    return app;
-  }
-
-  /** Step 5 of §3.2, for every anonymous issue (including §3.3's fallback). */
-  function requireProofOfWork(req: IncomingMessage, appId: string): void {
-    if (!svc.config.pow) return;
-    const header = req.headers['x-challenge-solution'] ?? req.headers['x-inkeep-challenge-solution'];
-    const check = checkProofOfWork(
-      { pow: svc.config.pow, clock: svc.clock, spent: svc.spentChallenges },
-      typeof header === 'string' ? header : undefined,
+  function sessionRequest(req: IncomingMessage, appId: string): SessionRequest {
+    const solution = req.headers['x-challenge-solution'] ?? req.headers['x-inkeep-challenge-solution'];
+    return {
       appId,
-    );
-    if (!check.ok) throw new AppError(check.code);
+      origin: req.headers.origin,
+      clientIp: clientIp(req),
+      bearer: bearerToken(req.headers.authorization),
+      powSolution: typeof solution === 'string' ? solution : undefined,
+    };
+  }
+
+  /** A use-case's outcome as the 200 reply, or its refusal thrown as the contract's error. */
+  function answer<T>(outcome: Outcome<T>): Reply {
+    const headers = outcome.rateLimit ? rateLimitHeaders(outcome.rateLimit) : undefined;
+    if (outcome.ok) return { body: outcome.value, headers };
+    const { code, reason, retryAfterSeconds } = outcome.refusal;
+    const own: Record<string, string> = headers ? Object.fromEntries(pairs(headers)) : {};
+    if (retryAfterSeconds !== undefined) own['Retry-After'] = String(retryAfterSeconds);
+    throw new AppError(code, undefined, reason === undefined ? undefined : { reason }, own);
   }
 
   const challenge = withHead({
@@ -96,42 +105,22 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       const bound = params.getAll('appId');
       if (bound.length > 1) throw new AppError('validation_failed', 'appId may be given once.');
       const appId = bound[0] === undefined ? undefined : validAppId(bound[0]);
-      return createPowChallenge(svc.config.pow, svc.clock, appId);
+      return { body: await createPowChallenge(svc.config.pow, svc.clock, appId) };
     },
   });
 
   const anonymousSession = withHead({
     async POST(req, appId) {
-      const app = await admit(req, appId, true);
-      requireProofOfWork(req, app.row.id);
-      return issueAnonymousSession(svc, app.row, bearerToken(req.headers.authorization));
+      return answer(await requestAnonymousSession(svc, sessionRequest(req, appId)));
     },
   });
 
   const session = withHead({
     async POST(req, appId) {
-      const app = await admit(req, appId, false);
-      const token = bearerToken(req.headers.authorization);
-      if (!token) throw new AppError('token_required');
-      const signIn = await signInWithCustomerJwt(svc, app, token);
-      if (signIn.ok) return signIn.session;
-      // Too-large claims are the customer's bug, never a reason to hand out an anonymous session instead.
-      if (signIn.reason === 'claims_too_large') throw new AppError('claims_too_large', undefined, { reason: signIn.reason });
-      if (!app.row.allowAnonymous) throw new AppError('invalid_token', undefined, { reason: signIn.reason });
-      // The fallback is exactly §3.2 without a bearer: proof of work, then a fresh identity.
-      requireProofOfWork(req, app.row.id);
-      const anonymous = issueAnonymousSession(svc, app.row);
-      return { ...anonymous, authMethod: 'anonymous', fallbackReason: signIn.reason };
+      return answer(await requestCustomerSession(svc, sessionRequest(req, appId)));
     },
-    GET(req, appId) {
-      const app = enabledApp(appId);
-      const result = introspect(
-        { keyring: svc.keyring, clock: svc.clock, issuer: svc.config.issuer },
-        app.row,
-        bearerToken(req.headers.authorization),
-      );
-      if (!result.ok) throw new AppError(result.code);
-      return result.session;
+    async GET(req, appId) {
+      return answer(await introspectSession(svc, appId, bearerToken(req.headers.authorization)));
     },
   });
 
@@ -147,7 +136,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     return route && { route, appId: rest.slice(0, slash) };
   }
 
-  async function handle(req: IncomingMessage): Promise<unknown> {
+  async function handle(req: IncomingMessage): Promise<Reply> {
     const url = req.url!;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -158,6 +147,10 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     // The body is never read here; a body that is not JSON is still refused (§0).
     if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
     const appId = found.appId && validAppId(found.appId);
+    // Another process's write is noticed here (SQLite) and the keys it may
+    // have rotated are loaded before this request signs or verifies anything.
+    svc.store.changes.poll();
+    if (svc.keyring.settled) await svc.keyring.settled;
     return handler(req, appId, q === -1 ? '' : url.slice(q + 1));
   }
 
@@ -191,12 +184,11 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       });
     }
     handle(req)
-      .then((body) => sendJson(res, 200, body, cors, NO_STORE))
+      .then((reply) => sendJson(res, 200, reply.body, cors, NO_STORE, reply.headers ?? []))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
-        if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: loggedUrl(req.url!) }, 'unhandled error');
         try {
-          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
+          sendError(res, toAppError(error, svc.logger, req), cors);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();

@@ -2,10 +2,8 @@
 // sets MANAGE_API_KEY, in the settings table when latchkey generated it on a
 // development machine's first start (printed once, never again).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
-import { settings } from '../db/schema.js';
+import type { Store } from '../store/store.js';
 
 const SETTING = 'manage_api_key_sha256';
 
@@ -18,16 +16,15 @@ export interface ManageKey {
   readonly generated?: string;
 }
 
-export function resolveManageKey(db: Db, config: Pick<Config, 'manageApiKey'>): ManageKey {
+export async function resolveManageKey(store: Store, config: Pick<Config, 'manageApiKey'>): Promise<ManageKey> {
   if (config.manageApiKey) return { hash: sha256(config.manageApiKey) };
-  const stored = db.select().from(settings).where(eq(settings.key, SETTING)).get();
-  if (stored) return { hash: Buffer.from(stored.value, 'hex') };
+  const stored = await store.settings.get(SETTING);
+  if (stored) return { hash: Buffer.from(stored, 'hex') };
   const generated = `lk_manage_${randomBytes(32).toString('base64url')}`;
   const hash = sha256(generated);
   // A second process starting at the same moment keeps the first one's key.
-  const inserted = db.insert(settings).values({ key: SETTING, value: hash.toString('hex') }).onConflictDoNothing().run();
-  if (inserted.changes === 1) return { hash, generated };
-  return resolveManageKey(db, config);
+  if (await store.settings.putIfAbsent(SETTING, hash.toString('hex'))) return { hash, generated };
+  return resolveManageKey(store, config);
 }
 
 /**

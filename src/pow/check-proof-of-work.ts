@@ -10,14 +10,14 @@ export type PowCheck =
   | { ok: true }
   | { ok: false; code: 'pow_required' | 'pow_malformed' | 'pow_invalid' | 'pow_expired' | 'pow_replayed' };
 
-export function checkProofOfWork(
+export async function checkProofOfWork(
   deps: { pow: PowConfig; clock: Clock; spent: SpentChallenges },
   solutionHeader: string | undefined,
   appId: string,
-): PowCheck {
+): Promise<PowCheck> {
   if (solutionHeader === undefined || solutionHeader === '') return { ok: false, code: 'pow_required' };
   const verified = verifyPowSolution(deps.pow, deps.clock, solutionHeader, appId);
   if (!verified.ok) return verified;
-  if (!deps.spent.spend(verified.challenge, verified.expiresAtSeconds)) return { ok: false, code: 'pow_replayed' };
+  if (!(await deps.spent.spend(verified.challenge, verified.expiresAtSeconds))) return { ok: false, code: 'pow_replayed' };
   return { ok: true };
 }

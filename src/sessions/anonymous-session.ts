@@ -4,8 +4,11 @@
 // service did not sign, so a forged bearer cannot adopt someone's identity.
 import { randomUUID } from 'node:crypto';
 import { toSeconds } from '../clock.js';
-import type { AppRow } from '../apps/app-store.js';
+import type { AppRecord } from '../store/records.js';
 import { verifySessionToken } from '../signing/session-token.js';
+import { admit, proofOfWork } from './admission.js';
+import type { SessionDeps, SessionRequest } from './deps.js';
+import type { Outcome } from './outcome.js';
 import { issueSession, type IssueDeps, type SessionResponse } from './session-response.js';
 
 export const ANONYMOUS_PREFIX = 'anon_';
@@ -15,9 +18,9 @@ export function newAnonymousId(): string {
 }
 
 /** The identity a refresh may keep, or undefined for a new one. */
-export function refreshableIdentity(deps: IssueDeps, app: AppRow, bearer: string | undefined): string | undefined {
+export async function refreshableIdentity(deps: IssueDeps, app: AppRecord, bearer: string | undefined): Promise<string | undefined> {
   if (!bearer) return undefined;
-  const verified = verifySessionToken(deps.keyring, bearer, {
+  const verified = await verifySessionToken(deps.keyring, bearer, {
     issuer: deps.config.issuer,
     appId: app.id,
     nowSeconds: toSeconds(deps.clock.now()),
@@ -27,8 +30,19 @@ export function refreshableIdentity(deps: IssueDeps, app: AppRow, bearer: string
   return verified.payload.sub;
 }
 
-export function issueAnonymousSession(deps: IssueDeps, app: AppRow, bearer?: string): SessionResponse {
-  const sub = refreshableIdentity(deps, app, bearer) ?? newAnonymousId();
+/** Signs an anonymous session for `app`, keeping the bearer's identity when it may be refreshed. */
+export async function issueAnonymousSession(deps: IssueDeps, app: AppRecord, bearer?: string): Promise<SessionResponse> {
+  const sub = (await refreshableIdentity(deps, app, bearer)) ?? newAnonymousId();
   const exp = toSeconds(deps.clock.now()) + deps.config.anonSessionTtlSeconds;
   return issueSession(deps, app, { sub, exp, auth: 'anonymous' });
+}
+
+/** POST /run/auth/apps/{appId}/anonymous-session: §3.2 in its order. */
+export async function requestAnonymousSession(deps: SessionDeps, req: SessionRequest): Promise<Outcome<SessionResponse>> {
+  const admitted = await admit(deps, req, true);
+  if (!admitted.ok) return admitted;
+  const app = admitted.value.row;
+  const pow = await proofOfWork(deps, req, app.id);
+  if (!pow.ok) return { ...pow, rateLimit: admitted.rateLimit };
+  return { ok: true, value: await issueAnonymousSession(deps, app, req.bearer), rateLimit: admitted.rateLimit };
 }

@@ -1,9 +1,12 @@
 // Introspection for backends (§3.4): is this a live session token of this
 // service for this app, and who is it?
 import { toSeconds, type Clock } from '../clock.js';
-import type { AppRow } from '../apps/app-store.js';
+import type { AppRecord } from '../store/records.js';
 import type { Keyring } from '../signing/keyring.js';
 import { verifySessionToken, type AuthMethod } from '../signing/session-token.js';
+import { enabledApp } from './admission.js';
+import type { SessionDeps } from './deps.js';
+import { refuse, type Outcome } from './outcome.js';
 
 export interface Introspection {
   userId: string;
@@ -21,13 +24,13 @@ export type IntrospectionResult =
   | { ok: true; session: Introspection }
   | { ok: false; code: 'invalid_token' | 'anonymous_disabled' };
 
-export function introspect(
+export async function introspect(
   deps: { keyring: Keyring; clock: Clock; issuer: string },
-  app: AppRow,
+  app: AppRecord,
   token: string | undefined,
-): IntrospectionResult {
+): Promise<IntrospectionResult> {
   if (!token) return { ok: false, code: 'invalid_token' };
-  const verified = verifySessionToken(deps.keyring, token, {
+  const verified = await verifySessionToken(deps.keyring, token, {
     issuer: deps.issuer,
     appId: app.id,
     nowSeconds: toSeconds(deps.clock.now()),
@@ -51,4 +54,20 @@ export function introspect(
       expiresAt: new Date(p.exp * 1000).toISOString(),
     },
   };
+}
+
+/** GET /run/auth/apps/{appId}/session: the app first (404), then the token (401). */
+export async function introspectSession(
+  deps: SessionDeps,
+  appId: string,
+  bearer: string | undefined,
+): Promise<Outcome<Introspection>> {
+  const app = await enabledApp(deps, appId);
+  if (!app) return refuse('app_not_found');
+  const result = await introspect(
+    { keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer },
+    app.row,
+    bearer,
+  );
+  return result.ok ? { ok: true, value: result.session } : refuse(result.code);
 }

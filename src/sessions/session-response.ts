@@ -1,5 +1,5 @@
 import { toSeconds, type Clock } from '../clock.js';
-import type { AppRow } from '../apps/app-store.js';
+import type { AppRecord } from '../store/records.js';
 import type { Config } from '../config.js';
 import type { Keyring } from '../signing/keyring.js';
 import { signSessionToken } from '../signing/session-token.js';
@@ -19,7 +19,7 @@ export interface IssueDeps {
 /** Signs a session token for `sub` on `app` and shapes the response body. */
 export function issueSession(
   deps: IssueDeps,
-  app: AppRow,
+  app: AppRecord,
   session: { sub: string; exp: number; auth: 'anonymous' | 'authenticated'; claims?: Record<string, unknown> },
 ): SessionResponse {
   const token = signSessionToken(deps.keyring, {

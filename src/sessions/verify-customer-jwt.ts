@@ -6,7 +6,7 @@
 // is allowed to use, and embedded `jwk`/`jku`/`x5u`/`x5c` headers are never
 // consulted, so no outbound request can ever be made.
 import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
-import type { CustomerKey } from '../apps/app-cache.js';
+import type { CustomerKey } from '../cache/app-cache.js';
 
 export const MAX_CUSTOMER_JWT_BYTES = 8 * 1024;
 export const MAX_CLAIMS_BYTES = 1024;

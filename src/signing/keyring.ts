@@ -1,13 +1,11 @@
 // The service's own Ed25519 signing keys (§4.3). The first start creates one;
-// `scripts/rotate-signing-key.ts` makes a new one current and retires the old
-// one, which stays in JWKS until the last token it could have signed expires.
+// rotation makes a new one current and retires the old one, which stays in
+// JWKS until the last token it could have signed expires.
 // Private keys are imported once per process, not per request.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { asc, isNull } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/client.js';
-import type { ChangeWatcher } from '../db/change-watcher.js';
-import { signingKeys } from '../db/schema.js';
+import type { SigningKeyRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
 
 // The longest a session token can live: the anonymous TTL's upper bound
 // (contract §1), plus a minute for clock skew. Authenticated sessions are
@@ -30,14 +28,12 @@ export interface CurrentSigningKey {
   privateKey: KeyObject;
 }
 
-type SigningKeyRow = typeof signingKeys.$inferSelect;
-
 /** The protected header segment of a session token signed with `kid`. */
 export function headerSegment(kid: string): string {
   return Buffer.from(JSON.stringify({ alg: 'EdDSA', kid, typ: 'session+jwt' }), 'utf8').toString('base64url');
 }
 
-function newKeyRow(now: number): SigningKeyRow {
+export function newSigningKey(now: number): SigningKeyRecord {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const { x } = publicKey.export({ format: 'jwk' });
   return {
@@ -50,59 +46,51 @@ function newKeyRow(now: number): SigningKeyRow {
   };
 }
 
-/** Creates the first signing key when there is none. Idempotent. */
-export function ensureSigningKey(db: Db, clock: Clock): void {
-  db.transaction(
-    (tx) => {
-      const current = tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt)).get();
-      if (!current) tx.insert(signingKeys).values(newKeyRow(clock.now())).run();
-    },
-    { behavior: 'immediate' },
-  );
+/** Makes a new key current and retires the others. Returns the new kid. */
+export function rotateSigningKey(store: Store, clock: Clock): Promise<{ kid: string; retired: string[] }> {
+  const now = clock.now();
+  return store.signingKeys.rotate(() => newSigningKey(now), new Date(now), new Date(now + MAX_SESSION_LIFETIME_MS));
 }
 
-/** Makes a new key current and retires the others. Returns the new kid. */
-export function rotateSigningKey(db: Db, clock: Clock): { kid: string; retired: string[] } {
-  return db.transaction(
-    (tx) => {
-      const now = clock.now();
-      const retired = tx
-        .update(signingKeys)
-        .set({ retiredAt: new Date(now), publishUntil: new Date(now + MAX_SESSION_LIFETIME_MS) })
-        .where(isNull(signingKeys.retiredAt))
-        .returning({ kid: signingKeys.kid })
-        .all()
-        .map((row) => row.kid);
-      const row = newKeyRow(now);
-      tx.insert(signingKeys).values(row).run();
-      return { kid: row.kid, retired };
-    },
-    { behavior: 'immediate' },
-  );
-}
+// A token naming a key this node has not loaded yet (another node rotated a
+// moment ago) reloads the keyring once before it is refused; at most this often.
+const UNKNOWN_KID_RELOAD_MS = 1000;
 
 export class Keyring {
   #current!: CurrentSigningKey;
   // Keyed by header segment: a token is matched to its key by the exact bytes
   // of its header, so no header this service did not write is ever parsed.
   #public = new Map<string, PublicSigningKey>();
+  #reloading: Promise<void> | undefined;
+  #lastUnknownReload = 0;
 
-  constructor(
-    private readonly db: Db,
+  private constructor(
+    private readonly store: Store,
     private readonly clock: Clock,
-    watcher: ChangeWatcher,
-  ) {
-    ensureSigningKey(db, clock);
-    this.reload();
-    // A rotation by scripts/rotate-signing-key.ts is picked up on the next request.
-    watcher.subscribe(() => this.reload());
+  ) {}
+
+  /** Loads the keys, creating the first one when the database has none (one, however many nodes start at once). */
+  static async open(store: Store, clock: Clock): Promise<Keyring> {
+    const keyring = new Keyring(store, clock);
+    await store.signingKeys.ensureCurrent(() => newSigningKey(clock.now()));
+    await keyring.reload();
+    // A rotation by another process or node is picked up as soon as the change feed hears of it.
+    store.changes.subscribe((table) => {
+      if (table === 'signing_keys' || table === '*') keyring.reload().catch(() => {});
+    });
+    return keyring;
   }
 
-  /** Re-reads the key rows; imports only keys this process has not seen. */
-  reload(): void {
-    const rows = this.db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt)).all();
+  /** Re-reads the key rows; imports only keys this process has not seen. Concurrent calls share one read. */
+  reload(): Promise<void> {
+    this.#reloading ??= this.#load().finally(() => (this.#reloading = undefined));
+    return this.#reloading;
+  }
+
+  async #load(): Promise<void> {
+    const rows = await this.store.signingKeys.all();
     const next = new Map<string, PublicSigningKey>();
-    let current: SigningKeyRow | undefined;
+    let current: SigningKeyRecord | undefined;
     for (const row of rows) {
       if (!row.retiredAt) current = row;
       const header = headerSegment(row.kid);
@@ -126,6 +114,11 @@ export class Keyring {
     this.#public = next;
   }
 
+  /** Settles when a reload in flight (another node's rotation just heard of) is done. */
+  get settled(): Promise<void> | undefined {
+    return this.#reloading;
+  }
+
   get current(): CurrentSigningKey {
     return this.#current;
   }
@@ -136,6 +129,20 @@ export class Keyring {
     if (!entry) return undefined;
     if (entry.publishUntil !== null && entry.publishUntil <= this.clock.now()) return undefined;
     return entry.key;
+  }
+
+  /**
+   * Like verificationKey, but a header this node does not know yet reloads
+   * the keys first (at most once a second), so a token signed by another
+   * node's freshly rotated key is not refused here in the meantime.
+   */
+  async freshVerificationKey(header: string): Promise<KeyObject | undefined> {
+    if (this.#public.has(header)) return this.verificationKey(header);
+    const now = this.clock.now();
+    if (now - this.#lastUnknownReload < UNKNOWN_KID_RELOAD_MS && !this.#reloading) return undefined;
+    this.#lastUnknownReload = now;
+    await this.reload().catch(() => {});
+    return this.verificationKey(header);
   }
 
   jwks(): { keys: PublicSigningKey['jwk'][] } {

@@ -60,16 +60,16 @@ function isSessionPayload(value: unknown): value is SessionPayload {
  * `nowSeconds`. Anything else — another issuer's or app's token, a customer
  * JWT, a tampered or expired one, garbage — is `{ ok: false }`.
  */
-export function verifySessionToken(
+export async function verifySessionToken(
   keyring: Keyring,
   token: string,
   expected: { issuer: string; appId: string; nowSeconds: number },
-): SessionVerification {
+): Promise<SessionVerification> {
   if (token.length > MAX_SESSION_TOKEN) return { ok: false };
   const [header, payload, signature, extra] = token.split('.');
   if (extra !== undefined || !header || !payload || !signature) return { ok: false };
   if (!BASE64URL.test(payload) || !BASE64URL.test(signature)) return { ok: false };
-  const key = keyring.verificationKey(header);
+  const key = keyring.verificationKey(header) ?? (await keyring.freshVerificationKey(header));
   if (!key) return { ok: false };
   const signingInput = token.slice(0, header.length + 1 + payload.length);
   if (!verify(null, Buffer.from(signingInput), key, Buffer.from(signature, 'base64url'))) return { ok: false };

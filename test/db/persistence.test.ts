@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openStore } from '../../src/store/open-store.js';
 import { resolveManageKey } from '../../src/manage/manage-key.js';
-import { addTestKey, APPS, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { addTestKey, APPS, appUrl, auth, countRows, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { ecKey } from '../support/keys.js';
 import { anonymousToken } from '../support/run-api.js';
 
@@ -25,51 +25,49 @@ beforeEach(() => {
   databaseUrl = join(dir, 'data', 'latchkey.db');
 });
 
-afterEach(() => {
-  for (const h of open.splice(0)) if (h.svc.db.$client.open) h.svc.db.$client.close();
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts latchkey on the test's database file, as `npm start` would. */
-function start(env: Record<string, string> = {}): Harness {
-  const h = makeHarness(env, { databaseUrl });
+async function start(env: Record<string, string> = {}): Promise<Harness> {
+  const h = await makeHarness(env, { databaseUrl });
   open.push(h);
   return h;
 }
 
 /** Stops a harness the way a graceful shutdown does. */
-function stop(h: Harness): void {
-  h.svc.rateLimiter.shutdown();
-  h.svc.db.$client.close();
+function stop(h: Harness): Promise<void> {
+  return h.close();
 }
 
-const count = (h: Harness, table: string) =>
-  (h.svc.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+const count = countRows;
 
 describe('restarting on the same database file', () => {
   it('keeps apps and keys, and does not migrate again', async () => {
-    const first = start();
+    const first = await start();
     const app = await createTestApp(first);
     const key = await addTestKey(first, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
-    const before = { apps: count(first, 'apps'), keys: count(first, 'auth_keys'), signing: count(first, 'signing_keys') };
-    const migrations = count(first, '__drizzle_migrations');
-    expect(migrations).toBe(JSON.parse(readFileSync('drizzle/meta/_journal.json', 'utf8')).entries.length);
-    stop(first);
+    const before = { apps: await count(first, 'apps'), keys: await count(first, 'auth_keys'), signing: await count(first, 'signing_keys') };
+    const migrations = await count(first, '__drizzle_migrations');
+    expect(migrations).toBe(JSON.parse(readFileSync('drizzle/sqlite/meta/_journal.json', 'utf8')).entries.length);
+    await stop(first);
 
-    const second = start();
+    const second = await start();
     expect((await second.http.get(appUrl(app)).set(auth).expect(200)).body.data).toEqual(app);
     expect((await second.http.get(appUrl(app, '/auth-keys')).set(auth).expect(200)).body.data).toEqual([key]);
-    expect({ apps: count(second, 'apps'), keys: count(second, 'auth_keys'), signing: count(second, 'signing_keys') }).toEqual(before);
-    expect(count(second, '__drizzle_migrations')).toBe(migrations);
+    expect({ apps: await count(second, 'apps'), keys: await count(second, 'auth_keys'), signing: await count(second, 'signing_keys') }).toEqual(before);
+    expect(await count(second, '__drizzle_migrations')).toBe(migrations);
   });
 
   it('a session token issued before the restart still passes introspection after it', async () => {
-    const first = start();
+    const first = await start();
     const app = await createTestApp(first);
     const issued = await anonymousToken(first, app.id);
-    stop(first);
+    await stop(first);
 
-    const second = start();
+    const second = await start();
     const res = await second.http
       .get(`/run/auth/apps/${app.id}/session`)
       .set('Authorization', `Bearer ${issued.token}`)
@@ -78,39 +76,39 @@ describe('restarting on the same database file', () => {
   });
 
   it('a second process on the same file sees the first one’s writes', async () => {
-    const a = start();
-    const b = start();
+    const a = await start();
+    const b = await start();
     const app = await createTestApp(a);
     await b.http.get(appUrl(app)).set(auth).expect(200);
     expect((await b.http.get(APPS).set(auth).expect(200)).body.pagination.total).toBe(1);
   });
 
   it('another process’s spent challenges leave this one’s caches alone; its app and key writes do not', async () => {
-    const a = start();
-    const b = start();
+    const a = await start();
+    const b = await start();
     const app = await createTestApp(a);
     await addTestKey(a, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
-    const cached = () => {
-      b.svc.watcher.poll();
-      return b.svc.apps.get(app.id)!;
+    const cached = async () => {
+      b.store.changes.poll();
+      return (await b.svc.apps.get(app.id))!;
     };
-    const before = cached();
-    const keysBefore = before.customerKeys();
+    const before = await cached();
+    const keysBefore = await before.customerKeys();
     expect([...keysBefore.keys()]).toEqual(['k1']);
 
     // Proof-of-work traffic on process a: commits that change nothing b caches.
-    for (let i = 0; i < 3; i += 1) expect(a.svc.spentChallenges.spend(String(i).repeat(64), a.clock.seconds + 60)).toBe(true);
-    expect(cached()).toBe(before);
-    expect(cached().customerKeys()).toBe(keysBefore);
+    for (let i = 0; i < 3; i += 1) expect(await a.svc.spentChallenges.spend(String(i).repeat(64), a.clock.seconds + 60)).toBe(true);
+    expect(await cached()).toBe(before);
+    expect(await (await cached()).customerKeys()).toBe(keysBefore);
 
     // A key upload on process a: b re-reads the app and its keys.
     await addTestKey(a, app, { kid: 'k2', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
-    expect(cached()).not.toBe(before);
-    expect([...cached().customerKeys().keys()].sort()).toEqual(['k1', 'k2']);
+    expect(await cached()).not.toBe(before);
+    expect([...(await (await cached()).customerKeys()).keys()].sort()).toEqual(['k1', 'k2']);
 
     // A setting toggled on process a reaches b on its next read.
     await a.http.patch(appUrl(app)).set(auth).send({ config: { webClient: { allowAnonymous: false } } }).expect(200);
-    expect(cached().row.allowAnonymous).toBe(false);
+    expect((await cached()).row.allowAnonymous).toBe(false);
   });
 });
 
@@ -119,29 +117,29 @@ describe('upgrading a database made by an earlier release', () => {
   function databaseAt(tag: string): Database.Database {
     const folder = join(dir, 'migrations');
     mkdirSync(join(folder, 'meta'), { recursive: true });
-    const journal = JSON.parse(readFileSync('drizzle/meta/_journal.json', 'utf8'));
+    const journal = JSON.parse(readFileSync('drizzle/sqlite/meta/_journal.json', 'utf8'));
     const upTo = journal.entries.findIndex((e: { tag: string }) => e.tag === tag);
     journal.entries = journal.entries.slice(0, upTo + 1);
     writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(journal));
-    for (const e of journal.entries) copyFileSync(`drizzle/${e.tag}.sql`, join(folder, `${e.tag}.sql`));
+    for (const e of journal.entries) copyFileSync(`drizzle/sqlite/${e.tag}.sql`, join(folder, `${e.tag}.sql`));
     mkdirSync(join(dir, 'data'), { recursive: true });
     const sqlite = new Database(databaseUrl);
     migrate(drizzle(sqlite), { migrationsFolder: folder });
     return sqlite;
   }
 
-  it('keeps the spent challenges when 0001 re-keys their table, so no solution can be replayed across the upgrade', () => {
+  it('keeps the spent challenges when 0001 re-keys their table, so no solution can be replayed across the upgrade', async () => {
     const old = databaseAt('0000_init');
     const challenge = 'c'.repeat(64);
     const expires = Math.floor(Date.now() / 1000) + 300;
     old.prepare('INSERT INTO spent_challenges (challenge, expires_at) VALUES (?, ?)').run(challenge, expires);
     old.close();
 
-    const h = start();
-    const table = h.svc.db.$client.prepare("SELECT sql FROM sqlite_master WHERE name = 'spent_challenges'").pluck().get();
-    expect(table).toMatch(/WITHOUT ROWID/);
-    expect(h.svc.spentChallenges.spend(challenge, expires)).toBe(false);
-    expect(h.svc.spentChallenges.spend('d'.repeat(64), expires)).toBe(true);
+    const h = await start();
+    const [table] = await h.query<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'spent_challenges'");
+    expect(table!.sql).toMatch(/WITHOUT ROWID/);
+    expect(await h.svc.spentChallenges.spend(challenge, expires)).toBe(false);
+    expect(await h.svc.spentChallenges.spend('d'.repeat(64), expires)).toBe(true);
   });
 });
 
@@ -149,45 +147,45 @@ describe('the generated development management key', () => {
   const development = { NODE_ENV: 'development', MANAGE_API_KEY: '' };
 
   it('is generated once, kept only as its hash, and the same after a restart', async () => {
-    const first = start(development);
+    const first = await start(development);
     const generated = first.svc.manageKey.generated;
     expect(generated).toMatch(/^lk_manage_[A-Za-z0-9_-]{43}$/);
     await first.http.get(APPS).set('Authorization', `Bearer ${generated}`).expect(200);
 
     // Resolved again on the same database: nothing new to show, the same key.
-    const again = resolveManageKey(first.svc.db, first.config);
+    const again = await resolveManageKey(first.store, first.config);
     expect(again.generated).toBeUndefined();
     expect(again.hash.equals(first.svc.manageKey.hash)).toBe(true);
 
-    const settings = first.svc.db.$client.prepare('select * from settings').all();
+    const settings = await first.query('select * from settings');
     expect(JSON.stringify(settings)).not.toContain(generated!);
     expect(JSON.stringify(settings)).not.toContain(generated!.slice('lk_manage_'.length));
-    stop(first);
+    await stop(first);
 
-    const second = start(development);
+    const second = await start(development);
     expect(second.svc.manageKey.generated).toBeUndefined();
     await second.http.get(APPS).set('Authorization', `Bearer ${generated}`).expect(200);
     await second.http.get(APPS).set(auth).expect(401);
   });
 
-  it('is not generated when MANAGE_API_KEY is set, and nothing is stored', () => {
-    const h = start();
+  it('is not generated when MANAGE_API_KEY is set, and nothing is stored', async () => {
+    const h = await start();
     expect(h.svc.manageKey.generated).toBeUndefined();
-    expect(count(h, 'settings')).toBe(0);
+    expect(await count(h, 'settings')).toBe(0);
   });
 
-  it('a second process on the same fresh file uses the first one’s key rather than making its own', () => {
+  it('a second process on the same fresh file uses the first one’s key rather than making its own', async () => {
     const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: databaseUrl });
-    const dbA = openDatabase(databaseUrl);
-    const dbB = openDatabase(databaseUrl);
+    const dbA = await openStore(databaseUrl);
+    const dbB = await openStore(databaseUrl);
     try {
-      const a = resolveManageKey(dbA, config);
-      const b = resolveManageKey(dbB, config);
+      const a = await resolveManageKey(dbA, config);
+      const b = await resolveManageKey(dbB, config);
       expect([a.generated, b.generated].filter(Boolean)).toHaveLength(1);
       expect(b.hash.equals(a.hash)).toBe(true);
     } finally {
-      dbA.$client.close();
-      dbB.$client.close();
+      await dbA.close();
+      await dbB.close();
     }
   });
 });

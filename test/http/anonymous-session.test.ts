@@ -27,7 +27,7 @@ function patchApp(h: Harness, appId: string, body: Record<string, unknown>) {
 
 describe('issuing an anonymous session', () => {
   it('answers 200 with a token, its expiry and a fresh anon_ user id', async () => {
-    const h = makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
+    const h = await makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id);
     expect(res.status).toBe(200);
@@ -36,7 +36,7 @@ describe('issuing an anonymous session', () => {
   });
 
   it('issues a token a backend can verify with jose against the published JWKS', async () => {
-    const h = makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
+    const h = await makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
     const app = await createTestApp(h);
     const { token, userId, expiresAt } = (await requestAnonymousSession(h, app.id).expect(200)).body;
 
@@ -57,14 +57,14 @@ describe('issuing an anonymous session', () => {
   });
 
   it('lives ANON_SESSION_TTL_SECONDS, 30 days by default', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const { iat, exp } = decodeJwt((await requestAnonymousSession(h, app.id).expect(200)).body.token);
     expect(exp! - iat!).toBe(2_592_000);
   });
 
   it('gives every new visitor a different identity and every token its own jti', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const a = (await requestAnonymousSession(h, app.id).expect(200)).body;
     const b = (await requestAnonymousSession(h, app.id).expect(200)).body;
@@ -75,21 +75,21 @@ describe('issuing an anonymous session', () => {
 
 describe('the checks of §3.2, in order', () => {
   it('answers 404 app_not_found for an unknown app', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await requestAnonymousSession(h, 'app_doesnotexist0');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('app_not_found');
   });
 
   it('answers 400 validation_failed for a malformed app id, never 500', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await requestAnonymousSession(h, 'not-an-app-id');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
   });
 
   it('answers 404 app_not_found for a disabled app', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h, { enabled: false });
     const res = await requestAnonymousSession(h, app.id);
     expect(res.status).toBe(404);
@@ -97,7 +97,7 @@ describe('the checks of §3.2, in order', () => {
   });
 
   it('answers 401 anonymous_disabled when the app requires sign-in, before looking at the Origin', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h, {
       config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: false } },
     });
@@ -115,7 +115,7 @@ describe('the checks of §3.2, in order', () => {
     ['a null origin', 'null'],
     ['no Origin header', null],
   ])('answers 403 origin_not_allowed for %s', async (_name, origin) => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id, { origin });
     expect(res.status).toBe(403);
@@ -123,7 +123,7 @@ describe('the checks of §3.2, in order', () => {
   });
 
   it('refuses a bad Origin before asking for proof of work', async () => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id, { origin: 'https://evil.example.net' });
     expect(res.status).toBe(403);
@@ -133,7 +133,7 @@ describe('the checks of §3.2, in order', () => {
 
 describe('rate limit', () => {
   it('answers the third request in a minute with 429 rate_limited and Retry-After', async () => {
-    const h = makeHarness({ RATE_LIMIT_PER_MINUTE: '2' });
+    const h = await makeHarness({ RATE_LIMIT_PER_MINUTE: '2' });
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id).expect(200);
     await requestAnonymousSession(h, app.id).expect(200);
@@ -147,7 +147,7 @@ describe('rate limit', () => {
   });
 
   it('does not count requests refused for their Origin', async () => {
-    const h = makeHarness({ RATE_LIMIT_PER_MINUTE: '2' });
+    const h = await makeHarness({ RATE_LIMIT_PER_MINUTE: '2' });
     const app = await createTestApp(h);
     for (let i = 0; i < 5; i += 1) {
       await requestAnonymousSession(h, app.id, { origin: 'https://evil.example.net' }).expect(403);
@@ -158,7 +158,7 @@ describe('rate limit', () => {
   });
 
   it('is checked before proof of work', async () => {
-    const h = makeHarness({ ...POW_ENV, RATE_LIMIT_PER_MINUTE: '1' });
+    const h = await makeHarness({ ...POW_ENV, RATE_LIMIT_PER_MINUTE: '1' });
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id, { solution: await fetchSolution(h, app.id) }).expect(200);
     const res = await requestAnonymousSession(h, app.id);
@@ -169,7 +169,7 @@ describe('rate limit', () => {
 
 describe('proof of work, when POW_HMAC_SECRET is set', () => {
   async function setup() {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const app = await createTestApp(h);
     return { h, app };
   }
@@ -273,7 +273,7 @@ describe('proof of work, when POW_HMAC_SECRET is set', () => {
 
 describe('rolling refresh', () => {
   async function setup() {
-    const h = makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
+    const h = await makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
     const app = await createTestApp(h);
     const victim = await anonymousToken(h, app.id);
     return { h, app, victim };
@@ -388,7 +388,7 @@ describe('rolling refresh', () => {
 
 describe('changes to the app take effect on the very next request', () => {
   it('a PATCH of allowedDomains', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id).expect(200);
     await patchApp(h, app.id, { config: { webClient: { allowedDomains: ['chat.example.org'] } } });
@@ -399,7 +399,7 @@ describe('changes to the app take effect on the very next request', () => {
   });
 
   it('a PATCH of allowAnonymous, off and on again', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id).expect(200);
     await patchApp(h, app.id, { config: { webClient: { allowAnonymous: false } } });
@@ -411,7 +411,7 @@ describe('changes to the app take effect on the very next request', () => {
   });
 
   it('a PATCH of enabled', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id).expect(200);
     await patchApp(h, app.id, { enabled: false });
@@ -421,7 +421,7 @@ describe('changes to the app take effect on the very next request', () => {
   });
 
   it('a DELETE of the app', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     await requestAnonymousSession(h, app.id).expect(200);
     await h.http.delete(`${APPS}/${app.id}`).set(auth).expect(204);

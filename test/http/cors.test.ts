@@ -9,7 +9,7 @@ const EVIL = 'https://evil.example.net';
 
 describe('CORS preflight on the session endpoint', () => {
   it('answers 204 reflecting the Origin and allowing the headers a widget sends', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await h.http
       .options(`/run/auth/apps/${app.id}/anonymous-session`)
@@ -28,7 +28,7 @@ describe('CORS preflight on the session endpoint', () => {
   });
 
   it('answers a preflight from any origin: the allowlist is the handler’s job', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await h.http
       .options(`/run/auth/apps/${app.id}/anonymous-session`)
@@ -42,7 +42,7 @@ describe('CORS preflight on the session endpoint', () => {
 
 describe('CORS headers on actual responses', () => {
   it('a successful session carries Access-Control-Allow-Origin and no credentials header', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id);
     expect(res.status).toBe(200);
@@ -51,7 +51,7 @@ describe('CORS headers on actual responses', () => {
   });
 
   it('a 403 origin_not_allowed is readable by the refused widget', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id, { origin: EVIL });
     expect(res.status).toBe(403);
@@ -61,14 +61,14 @@ describe('CORS headers on actual responses', () => {
   });
 
   it('a 404 app_not_found is readable', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await requestAnonymousSession(h, 'app_doesnotexist0');
     expect(res.status).toBe(404);
     expect(res.headers['access-control-allow-origin']).toBe('https://docs.example.com');
   });
 
   it('a 400 pow_required is readable', async () => {
-    const h = makeHarness({ POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
+    const h = await makeHarness({ POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
     const app = await createTestApp(h);
     const res = await requestAnonymousSession(h, app.id);
     expect(res.status).toBe(400);
@@ -77,7 +77,7 @@ describe('CORS headers on actual responses', () => {
   });
 
   it('sends no Access-Control-Allow-Origin when the request has no Origin', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const res = await h.http.get(`/run/auth/apps/${app.id}/session`);
     expect(res.status).toBe(401);
@@ -85,7 +85,7 @@ describe('CORS headers on actual responses', () => {
   });
 
   it('is not applied to the management API', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await h.http
       .options('/manage/tenants/t1/projects/p1/apps')
       .set('Origin', EVIL)

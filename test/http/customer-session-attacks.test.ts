@@ -27,7 +27,7 @@ let rsaPemAsPublished: string;
 let now: number;
 
 beforeAll(async () => {
-  h = makeHarness();
+  h = await makeHarness();
   now = h.clock.seconds;
   closedApp = await createTestApp(h, { config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: false } } });
   appId = closedApp.id;

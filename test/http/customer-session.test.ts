@@ -38,8 +38,8 @@ async function appWithKey(h: Harness, algorithm: CustomerAlgorithm, allowAnonymo
 describe('signing in with a valid customer JWT', () => {
   // Proof of work is enabled: a valid customer JWT must not need it.
   let h: Harness;
-  beforeAll(() => {
-    h = makeHarness(POW_ENV);
+  beforeAll(async () => {
+    h = await makeHarness(POW_ENV);
   });
 
   it.each(ALGORITHMS)('%s: answers 200 with a session for sub, its claims, expiring with the JWT', async (algorithm) => {
@@ -146,7 +146,7 @@ describe('signing in with a valid customer JWT', () => {
 
 describe('anonymous fallback (allowAnonymous true, invalid customer JWT)', () => {
   it('answers 200 with a fresh anonymous identity and the reason, without PoW configured', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await appWithKey(h, 'ES256');
     const expired = await customerJwt(h, 'ES256', {}, { lifetime: 60 });
     h.clock.advance(60);
@@ -176,7 +176,7 @@ describe('anonymous fallback (allowAnonymous true, invalid customer JWT)', () =>
     ['an unknown kid', (h: Harness) => customerJwt(h, 'ES256', {}, { kid: 'nope' }), 'kid_unknown'],
     ['an anon_ sub', (h: Harness) => customerJwt(h, 'ES256', {}, { sub: 'anon_x' }), 'sub_invalid'],
   ])('reports the reason for %s', async (_name, make, reason) => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await appWithKey(h, 'ES256');
     const res = await requestSession(h, app.id, { token: await make(h) });
     expect(res.status).toBe(200);
@@ -188,7 +188,7 @@ describe('anonymous fallback (allowAnonymous true, invalid customer JWT)', () =>
     let appId: string;
     let expired: string;
     beforeAll(async () => {
-      h = makeHarness(POW_ENV);
+      h = await makeHarness(POW_ENV);
       appId = (await appWithKey(h, 'ES256')).id;
       expired = await customerJwt(h, 'ES256', {}, { lifetime: 60 });
       h.clock.advance(60);
@@ -226,7 +226,7 @@ describe('checks before the token', () => {
   let h: Harness;
   let appId: string;
   beforeAll(async () => {
-    h = makeHarness(POW_ENV);
+    h = await makeHarness(POW_ENV);
     appId = (await appWithKey(h, 'ES256', false)).id;
   });
 
@@ -270,7 +270,7 @@ describe('checks before the token', () => {
   });
 
   it('the rate limit applies: the second request in a minute is 429 rate_limited with Retry-After', async () => {
-    const limited = makeHarness({ RATE_LIMIT_PER_MINUTE: '1' });
+    const limited = await makeHarness({ RATE_LIMIT_PER_MINUTE: '1' });
     const app = await appWithKey(limited, 'ES256', false);
     const token = await customerJwt(limited, 'ES256');
     // A refused Origin does not spend the quota (the limit comes after the Origin check).
@@ -287,7 +287,7 @@ describe('checks before the token', () => {
 
 describe('the customer claims as verified', () => {
   it('expiresAt and exp follow the customer JWT even when it is short-lived', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await appWithKey(h, 'EdDSA');
     const jwt = await new SignJWT(claimsAt(h.clock.seconds, { exp: h.clock.seconds + 5 }) as JWTPayload)
       .setProtectedHeader({ alg: 'EdDSA', kid: 'eddsa-key' })

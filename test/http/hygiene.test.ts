@@ -153,10 +153,10 @@ describe.each([
   ['unset', undefined],
   ['production', 'production'],
 ])('with NODE_ENV %s', (_label, nodeEnv) => {
-  beforeEach(() => {
+  beforeEach(async () => {
     // Express reads NODE_ENV when the app is created.
     vi.stubEnv('NODE_ENV', nodeEnv);
-    h = makeHarness({ NODE_ENV: nodeEnv ?? 'development' });
+    h = await makeHarness({ NODE_ENV: nodeEnv ?? 'development' });
   });
   afterEach(() => {
     vi.unstubAllEnvs();
@@ -174,18 +174,26 @@ describe.each([
     },
   );
 
-  it('a failure inside a handler answers 500 with a generic message', async () => {
-    h.svc.db.$client.close();
+  it('a bug inside a handler answers 500 with a generic message', async () => {
+    h.svc.store.apps.list = () => Promise.reject(new TypeError('secret internals: sqlite connection'));
     const res = await h.http.get(APPS).set(auth);
     expectJsonError(res, 500, 'internal_error');
     expect(res.body.error.message).toBe('Internal server error.');
+    expect(res.text).not.toMatch(/internals|sqlite|connection/i);
+  });
+
+  it('a database that is gone answers 503 service_unavailable with Retry-After, not 500', async () => {
+    await h.store.close();
+    const res = await h.http.get(APPS).set(auth);
+    expectJsonError(res, 503, 'service_unavailable');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(res.text).not.toMatch(/database|sqlite|connection/i);
   });
 });
 
 describe('management authentication', () => {
-  beforeEach(() => {
-    h = makeHarness();
+  beforeEach(async () => {
+    h = await makeHarness();
   });
 
   it('asks for a Bearer key on every 401', async () => {
@@ -218,8 +226,8 @@ describe('management authentication', () => {
 });
 
 describe('order of answers (contract §0: 404/405, 429, 401, 415/413, 400, missing resource)', () => {
-  beforeEach(() => {
-    h = makeHarness({ TRUST_PROXY: '1' });
+  beforeEach(async () => {
+    h = await makeHarness({ TRUST_PROXY: '1' });
   });
 
   const LOCKED_OUT = { 'X-Forwarded-For': '203.0.113.9' };
@@ -273,8 +281,8 @@ describe('order of answers (contract §0: 404/405, 429, 401, 415/413, 400, missi
 });
 
 describe('405 method_not_allowed', () => {
-  beforeEach(() => {
-    h = makeHarness();
+  beforeEach(async () => {
+    h = await makeHarness();
   });
 
   it.each([
@@ -293,7 +301,7 @@ describe('405 method_not_allowed', () => {
 
 describe('path parameters shaped like object internals', () => {
   it('are plain names, not lookups', async () => {
-    h = makeHarness();
+    h = await makeHarness();
     const path = '/manage/tenants/__proto__/projects/constructor/apps';
     const app = await createTestApp(h, {}, path);
     expect(app).toMatchObject({ tenantId: '__proto__', projectId: 'constructor' });
@@ -303,8 +311,8 @@ describe('path parameters shaped like object internals', () => {
 });
 
 describe('operations endpoints', () => {
-  beforeEach(() => {
-    h = makeHarness();
+  beforeEach(async () => {
+    h = await makeHarness();
   });
 
   it('/healthz answers 200 without the management key', async () => {
@@ -314,7 +322,7 @@ describe('operations endpoints', () => {
 
   it('/readyz answers 200 while the database is reachable, 503 once it is not', async () => {
     await h.http.get('/readyz').expect(200);
-    h.svc.db.$client.close();
+    await h.store.close();
     const res = await h.http.get('/readyz');
     expectJsonError(res, 503, 'service_unavailable');
     // Liveness does no I/O, so it still answers.

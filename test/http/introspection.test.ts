@@ -14,7 +14,7 @@ function introspect(h: Harness, appId: string, bearer?: string) {
 }
 
 async function setup() {
-  const h = makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
+  const h = await makeHarness({ ANON_SESSION_TTL_SECONDS: String(TTL) });
   const app = await createTestApp(h);
   const session = await anonymousToken(h, app.id);
   return { h, app, session };

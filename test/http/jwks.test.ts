@@ -9,7 +9,7 @@ import { anonymousToken, verifyWithJwks } from '../support/run-api.js';
 
 describe('GET /.well-known/jwks.json', () => {
   it('publishes the current Ed25519 signing key as an OKP JWK for EdDSA signatures', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await h.http.get('/.well-known/jwks.json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -28,7 +28,7 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('never publishes private key material', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await h.http.get('/.well-known/jwks.json');
     for (const key of res.body.keys) {
       for (const field of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(key).not.toHaveProperty(field);
@@ -37,7 +37,7 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('lets caches keep it, publicly, for a bounded time', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await h.http.get('/.well-known/jwks.json');
     const match = /^public, max-age=(\d+)$/.exec(res.headers['cache-control'] ?? '');
     expect(match).not.toBeNull();
@@ -47,7 +47,7 @@ describe('GET /.well-known/jwks.json', () => {
   });
 
   it('verifies the session tokens the service issues', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const { token, userId } = await anonymousToken(h, app.id);
     const { payload } = await verifyWithJwks(h, token, app.id);
@@ -58,18 +58,18 @@ describe('GET /.well-known/jwks.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-jwks-'));
     try {
       const file = join(dir, 'latchkey.db');
-      const first = makeHarness({}, { databaseUrl: file });
+      const first = await makeHarness({}, { databaseUrl: file });
       const app = await createTestApp(first);
       const { token } = await anonymousToken(first, app.id);
       const before = (await first.http.get('/.well-known/jwks.json')).body;
-      first.svc.db.$client.close();
+      await first.close();
 
-      const second = makeHarness({}, { databaseUrl: file });
+      const second = await makeHarness({}, { databaseUrl: file });
       try {
         expect((await second.http.get('/.well-known/jwks.json')).body).toEqual(before);
         await verifyWithJwks(second, token, app.id);
       } finally {
-        second.svc.db.$client.close();
+        await second.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

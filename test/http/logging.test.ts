@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openStore } from '../../src/store/open-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services.js';
 import { APPS, MANAGE_KEY, TestClock } from '../support/harness.js';
@@ -23,7 +23,7 @@ let lines: string[];
 let svc: Services;
 let http: ReturnType<typeof supertest>;
 
-beforeEach(() => {
+beforeEach(async () => {
   lines = [];
   const capture = new Writable({
     write(chunk, _encoding, done) {
@@ -32,7 +32,7 @@ beforeEach(() => {
     },
   });
   const config = loadConfig({ NODE_ENV: 'test', MANAGE_API_KEY: MANAGE_KEY, DATABASE_URL: ':memory:', RATE_LIMIT_PER_MINUTE: '0' });
-  svc = createServices({ config, db: openDatabase(':memory:'), clock: new TestClock(), logger: createLogger('debug', capture) });
+  svc = await createServices({ config, store: await openStore(':memory:'), clock: new TestClock(), logger: createLogger('debug', capture) });
   http = supertest(createApp(svc));
 });
 
@@ -74,7 +74,7 @@ describe('request logs', () => {
   });
 
   it('keep no header outside the allowlist when a request fails inside a handler', async () => {
-    svc.db.$client.close();
+    svc.store.apps.list = () => Promise.reject(new TypeError('a bug'));
     await http.get(`${APPS}?session=query-secret-2c3d`).set(SECRETS).set('Authorization', `Bearer ${MANAGE_KEY}`).expect(500);
     await accessLine(`${APPS}?session=%5Bredacted%5D`);
     expect(entries().some((entry) => entry.msg === 'unhandled error')).toBe(true);

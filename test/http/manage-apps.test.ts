@@ -1,7 +1,5 @@
 // Contract §2.1: the apps management API, driven over HTTP.
-import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authKeys } from '../../src/db/schema.js';
 import { addTestKey, APPS, appBody, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { ecKey } from '../support/keys.js';
 import { requestAnonymousSession } from '../support/run-api.js';
@@ -11,8 +9,8 @@ const OTHER_TENANT = '/manage/tenants/t2/projects/p1/apps';
 const OTHER_PROJECT = '/manage/tenants/t1/projects/p2/apps';
 
 let h: Harness;
-beforeEach(() => {
-  h = makeHarness();
+beforeEach(async () => {
+  h = await makeHarness();
 });
 
 const withDomains = (allowedDomains: unknown) => ({ config: { webClient: { allowedDomains } } });
@@ -349,7 +347,7 @@ describe('reading, patching and deleting an app', () => {
     expect((await h.http.get(appUrl(app)).set(auth)).body.error.code).toBe('app_not_found');
     expect((await h.http.delete(appUrl(app)).set(auth)).body.error.code).toBe('app_not_found');
     expect((await h.http.get(appUrl(app, '/auth-keys')).set(auth)).body.error.code).toBe('app_not_found');
-    expect(h.svc.db.select().from(authKeys).where(eq(authKeys.appId, app.id)).all()).toEqual([]);
+    expect(await h.query('select * from auth_keys where app_id = ?', [app.id])).toEqual([]);
     expect((await requestAnonymousSession(h, app.id)).status).toBe(404);
 
     // The other app is untouched.

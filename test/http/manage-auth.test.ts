@@ -19,8 +19,8 @@ function expectError(res: Response, status: number, code: string) {
 }
 
 describe('only the exact key passes', () => {
-  beforeEach(() => {
-    h = makeHarness();
+  beforeEach(async () => {
+    h = await makeHarness();
   });
 
   it.each([
@@ -91,9 +91,9 @@ describe('only the exact key passes', () => {
 });
 
 describe('failed-authentication lockout', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     // One trusted hop, so each test can speak for several client IPs.
-    h = makeHarness({ TRUST_PROXY: '1' });
+    h = await makeHarness({ TRUST_PROXY: '1' });
   });
 
   const from = (ip: string) => ({ 'X-Forwarded-For': ip });

@@ -8,7 +8,7 @@ const POW_ENV = { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000', POW_CHALL
 
 describe('GET /run/auth/pow/challenge', () => {
   it('answers 404 pow_disabled when POW_HMAC_SECRET is not set', async () => {
-    const h = makeHarness();
+    const h = await makeHarness();
     const res = await h.http.get('/run/auth/pow/challenge').set('Origin', 'https://docs.example.com');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('pow_disabled');
@@ -16,7 +16,7 @@ describe('GET /run/auth/pow/challenge', () => {
   });
 
   it('answers an altcha v1 challenge that altcha-lib solves', async () => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const res = await h.http.get('/run/auth/pow/challenge');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -35,7 +35,7 @@ describe('GET /run/auth/pow/challenge', () => {
   });
 
   it('writes the expiry it reports into the signed salt', async () => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const { salt, expiresAt } = (await h.http.get('/run/auth/pow/challenge')).body;
     const params = new URLSearchParams(salt.split('?')[1]);
     expect(Number(params.get('expires')) * 1000).toBe(Date.parse(expiresAt));
@@ -43,7 +43,7 @@ describe('GET /run/auth/pow/challenge', () => {
   });
 
   it('binds the challenge to the app named in ?appId', async () => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const app = await createTestApp(h);
     const { salt } = (await h.http.get('/run/auth/pow/challenge').query({ appId: app.id }).expect(200)).body;
     expect(salt).toContain('expires=');
@@ -51,7 +51,7 @@ describe('GET /run/auth/pow/challenge', () => {
   });
 
   it('gives a new challenge each time', async () => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const a = (await h.http.get('/run/auth/pow/challenge')).body;
     const b = (await h.http.get('/run/auth/pow/challenge')).body;
     expect(a.salt).not.toBe(b.salt);
@@ -62,7 +62,7 @@ describe('GET /run/auth/pow/challenge', () => {
     ['an appId with salt syntax in it', `?appId=${encodeURIComponent('app_12345678&expires=9999999999')}`],
     ['a repeated appId', '?appId=app_12345678&appId=app_87654321'],
   ])('answers 400 validation_failed for %s', async (_name, query) => {
-    const h = makeHarness(POW_ENV);
+    const h = await makeHarness(POW_ENV);
     const res = await h.http.get(`/run/auth/pow/challenge${query}`);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');

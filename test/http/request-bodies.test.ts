@@ -7,8 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { APPS, appBody, appUrl, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
-beforeEach(() => {
-  h = makeHarness();
+beforeEach(async () => {
+  h = await makeHarness();
 });
 
 async function appCount(): Promise<number> {

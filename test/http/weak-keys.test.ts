@@ -59,7 +59,7 @@ let app: Awaited<ReturnType<typeof createTestApp>>;
 const keysUrl = () => appUrl(app, '/auth-keys');
 
 beforeEach(async () => {
-  h = makeHarness();
+  h = await makeHarness();
   app = await createTestApp(h);
 });
 

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createChallenge, verifySolution } from 'altcha-lib/v1';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
-import { openDatabase } from '../../src/db/client.js';
+import { openStore } from '../../src/store/open-store.js';
+import { sqliteConnection } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 import { createPowChallenge, type PowConfig } from '../../src/pow/challenge.js';
 import { checkProofOfWork } from '../../src/pow/check-proof-of-work.js';
 import { createSpentChallenges, type SpentChallenges } from '../../src/pow/spent-challenges.js';
@@ -19,15 +20,15 @@ const OTHER_APP = 'app_otherwidget1';
 const pow: PowConfig = { hmacSecret: POW_SECRET, difficulty: 1000, challengeTtlSeconds: 300 };
 
 let clock: TestClock;
-let db: Db;
+let store: Store;
 let spent: SpentChallenges;
 
-beforeEach(() => {
+beforeEach(async () => {
   clock = new TestClock();
-  db = openDatabase(':memory:');
-  spent = createSpentChallenges(db, clock);
+  store = await openStore(':memory:');
+  spent = createSpentChallenges(store, clock);
 });
-afterEach(() => db.$client.close());
+afterEach(() => store.close());
 
 async function solved(appId?: string): Promise<SolvedChallenge> {
   return solve(await createPowChallenge(pow, clock, appId));
@@ -38,7 +39,7 @@ const verify = (solution: Record<string, unknown> | string, appId = APP) =>
 
 const check = (header: string | undefined, appId = APP) => checkProofOfWork({ pow, clock, spent }, header, appId);
 
-const spentRows = () => db.$client.prepare('SELECT count(*) FROM spent_challenges').pluck().get() as number;
+const spentRows = () => sqliteConnection(store)!.prepare('SELECT count(*) FROM spent_challenges').pluck().get() as number;
 
 /** Changes the last hex digit, keeping the string valid hex of the same length. */
 const flipHex = (hex: string) => hex.slice(0, -1) + (hex.endsWith('0') ? '1' : '0');
@@ -155,23 +156,23 @@ describe('verifyPowSolution', () => {
 });
 
 describe('checkProofOfWork', () => {
-  it('asks for a solution when none is sent', () => {
-    expect(check(undefined)).toEqual({ ok: false, code: 'pow_required' });
-    expect(check('')).toEqual({ ok: false, code: 'pow_required' });
+  it('asks for a solution when none is sent', async () => {
+    expect(await check(undefined)).toEqual({ ok: false, code: 'pow_required' });
+    expect(await check('')).toEqual({ ok: false, code: 'pow_required' });
   });
 
   it('accepts a solution once and refuses it as replayed the second time', async () => {
     const header = encodeSolution(await solved(APP));
-    expect(check(header)).toEqual({ ok: true });
-    expect(check(header)).toEqual({ ok: false, code: 'pow_replayed' });
+    expect(await check(header)).toEqual({ ok: true });
+    expect(await check(header)).toEqual({ ok: false, code: 'pow_replayed' });
   });
 
   it('treats a re-encoded copy of a spent solution as replayed', async () => {
     const solution = await solved(APP);
-    expect(check(encodeSolution(solution))).toEqual({ ok: true });
+    expect(await check(encodeSolution(solution))).toEqual({ ok: true });
     // Same challenge, different bytes on the wire: an upper-case signature and extra fields.
     const copy = { took: 1, ...solution, signature: solution.signature.toUpperCase() };
-    expect(check(encodeSolution(copy))).toEqual({ ok: false, code: 'pow_replayed' });
+    expect(await check(encodeSolution(copy))).toEqual({ ok: false, code: 'pow_replayed' });
   });
 
   it('treats a solution re-split at another digit (number digits moved into the salt) as the same, spent challenge', async () => {
@@ -186,65 +187,65 @@ describe('checkProofOfWork', () => {
     expect(resplit).toEqual(original);
     expect(original.ok).toBe(true);
 
-    expect(check(encodeSolution(spliced))).toEqual({ ok: true });
-    expect(check(encodeSolution(solution))).toEqual({ ok: false, code: 'pow_replayed' });
+    expect(await check(encodeSolution(spliced))).toEqual({ ok: true });
+    expect(await check(encodeSolution(solution))).toEqual({ ok: false, code: 'pow_replayed' });
   });
 
   it('does not spend a solution refused for another reason', async () => {
     const header = encodeSolution(await solved(APP));
-    expect(check(header, OTHER_APP)).toEqual({ ok: false, code: 'pow_invalid' });
-    expect(check(header, APP)).toEqual({ ok: true });
+    expect(await check(header, OTHER_APP)).toEqual({ ok: false, code: 'pow_invalid' });
+    expect(await check(header, APP)).toEqual({ ok: true });
   });
 });
 
 describe('the spent-challenge store', () => {
   it('forgets spent challenges once they expire, so it stays bounded by the TTL', async () => {
-    for (let i = 0; i < 3; i += 1) expect(check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
+    for (let i = 0; i < 3; i += 1) expect(await check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
     expect(spentRows()).toBe(3);
 
     clock.advance(pow.challengeTtlSeconds + 1);
-    expect(check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
+    expect(await check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
     expect(spentRows()).toBe(1);
   });
 
   it('purge() removes exactly the expired rows', async () => {
-    expect(check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
+    expect(await check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
     clock.advance(200);
-    expect(check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
+    expect(await check(encodeSolution(await solved(APP)))).toEqual({ ok: true });
     clock.advance(150); // the first challenge is now expired, the second is not
-    expect(spent.purge()).toBe(1);
+    expect(await spent.purge()).toBe(1);
     expect(spentRows()).toBe(1);
   });
 
   it('a forgotten solution is still refused, as expired', async () => {
     const header = encodeSolution(await solved(APP));
-    expect(check(header)).toEqual({ ok: true });
+    expect(await check(header)).toEqual({ ok: true });
     clock.advance(pow.challengeTtlSeconds + 1);
-    spent.purge();
+    await spent.purge();
     expect(spentRows()).toBe(0);
-    expect(check(header)).toEqual({ ok: false, code: 'pow_expired' });
+    expect(await check(header)).toEqual({ ok: false, code: 'pow_expired' });
   });
 
   it('accepts a solution once across two service processes sharing the database file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-spent-'));
     const file = join(dir, 'latchkey.db');
-    const [a, b] = [openDatabase(file), openDatabase(file)];
+    const [a, b] = [await openStore(file), await openStore(file)];
     try {
       const spentA = createSpentChallenges(a, clock);
       const spentB = createSpentChallenges(b, clock);
       const header = encodeSolution(await solved(APP));
-      expect(checkProofOfWork({ pow, clock, spent: spentA }, header, APP)).toEqual({ ok: true });
-      expect(checkProofOfWork({ pow, clock, spent: spentB }, header, APP)).toEqual({ ok: false, code: 'pow_replayed' });
+      expect(await checkProofOfWork({ pow, clock, spent: spentA }, header, APP)).toEqual({ ok: true });
+      expect(await checkProofOfWork({ pow, clock, spent: spentB }, header, APP)).toEqual({ ok: false, code: 'pow_replayed' });
     } finally {
-      a.$client.close();
-      b.$client.close();
+      await a.close();
+      await b.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('spend() is the atomic check-and-mark: true once, then false', () => {
+  it('spend() is the atomic check-and-mark: true once, then false', async () => {
     const expires = clock.seconds + 60;
-    expect(spent.spend('c'.repeat(64), expires)).toBe(true);
-    expect(spent.spend('c'.repeat(64), expires)).toBe(false);
+    expect(await spent.spend('c'.repeat(64), expires)).toBe(true);
+    expect(await spent.spend('c'.repeat(64), expires)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 // run in, tested on the pure function (no HTTP, no database).
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import type { CustomerKey } from '../../src/apps/app-cache.js';
+import type { CustomerKey } from '../../src/cache/app-cache.js';
 import type { CustomerAlgorithm } from '../../src/keys/algorithms.js';
 import { verifyCustomerJwt, type CustomerJwtResult } from '../../src/sessions/verify-customer-jwt.js';
 import { b64json, b64url, claimsAt, forge, signJws, tokenOfLength } from '../support/customer-jwt.js';

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/client.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
 import { MAX_SESSION_LIFETIME_MS, rotateSigningKey } from '../../src/signing/keyring.js';
 import { createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { anonymousToken, requestAnonymousSession, verifyWithJwks } from '../support/run-api.js';
@@ -19,16 +20,13 @@ const introspect = (h: Harness, appId: string, token: string) =>
 
 describe('rotation in this process', () => {
   async function rotated() {
-    const h = makeHarness();
+    const h = await makeHarness();
     const app = await createTestApp(h);
     const oldKid = h.svc.keyring.current.kid;
     const before = await anonymousToken(h, app.id);
     h.clock.advance(60);
-    const { kid: newKid, retired } = rotateSigningKey(h.svc.db, h.svc.clock);
+    const { kid: newKid, retired } = await rotateSigningKey(h.store, h.svc.clock);
     expect(retired).toEqual([oldKid]);
-    // This connection's own commit does not change data_version; a caller in
-    // the service's process re-reads the keyring itself.
-    h.svc.keyring.reload();
     return { h, app, oldKid, newKid, before };
   }
 
@@ -81,9 +79,9 @@ describe('rotation in this process', () => {
 
 describe('rotation by another process on the same database file', () => {
   let dir: string | undefined;
-  const opened: Db[] = [];
-  afterEach(() => {
-    for (const db of opened.splice(0)) db.$client.close();
+  const opened: Store[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   });
@@ -91,16 +89,16 @@ describe('rotation by another process on the same database file', () => {
   it('is picked up by the running service on its next request', async () => {
     dir = mkdtempSync(join(tmpdir(), 'latchkey-rotation-'));
     const file = join(dir, 'latchkey.db');
-    const h = makeHarness({}, { databaseUrl: file });
-    opened.push(h.svc.db);
+    const h = await makeHarness({}, { databaseUrl: file });
+    opened.push(h.store);
     const app = await createTestApp(h);
     const oldKid = h.svc.keyring.current.kid;
     const before = await anonymousToken(h, app.id);
 
     // What `npm run rotate-key` does: its own connection, its own commit.
-    const operator = openDatabase(file);
+    const operator = await openStore(file);
     opened.push(operator);
-    const { kid: newKid } = rotateSigningKey(operator, h.clock);
+    const { kid: newKid } = await rotateSigningKey(operator, h.clock);
     expect(newKid).not.toBe(oldKid);
 
     const after = await anonymousToken(h, app.id);
@@ -114,12 +112,12 @@ describe('rotation by another process on the same database file', () => {
   it('shows up in JWKS even before any session request', async () => {
     dir = mkdtempSync(join(tmpdir(), 'latchkey-rotation-'));
     const file = join(dir, 'latchkey.db');
-    const h = makeHarness({}, { databaseUrl: file });
-    opened.push(h.svc.db);
+    const h = await makeHarness({}, { databaseUrl: file });
+    opened.push(h.store);
     const oldKid = h.svc.keyring.current.kid;
-    const operator = openDatabase(file);
+    const operator = await openStore(file);
     opened.push(operator);
-    const { kid: newKid } = rotateSigningKey(operator, h.clock);
+    const { kid: newKid } = await rotateSigningKey(operator, h.clock);
     expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());
   });
 });

@@ -1,11 +1,15 @@
-// Builds a latchkey instance on in-memory SQLite with a movable clock, for
-// HTTP tests through supertest and domain tests alike.
+// Builds a latchkey instance with a movable clock, for HTTP tests through
+// supertest and domain tests alike. The store is in-memory SQLite, or a file
+// when a test names one. Every harness is closed after its test file.
 import supertest from 'supertest';
+import { afterAll } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDatabase } from '../../src/db/client.js';
 import { createServices, type Services } from '../../src/services.js';
+import { openStore } from '../../src/store/open-store.js';
+import { sqliteConnection } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/store.js';
 
 export const MANAGE_KEY = 'test-manage-key-0123456789abcdef0123456789';
 export const POW_SECRET = 'test-pow-secret-0123456789abcdef0123456789';
@@ -25,13 +29,25 @@ export class TestClock implements Clock {
 
 export interface Harness {
   svc: Services;
+  store: Store;
   clock: TestClock;
   config: Config;
   http: ReturnType<typeof supertest>;
   app: ReturnType<typeof createApp>;
+  /** Runs raw SQL against the harness's database (for inspecting what was stored). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
 }
 
-export function makeHarness(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Harness {
+const open = new Set<Harness>();
+afterAll(async () => {
+  await Promise.all([...open].map((h) => h.close()));
+});
+
+export async function makeHarness(
+  env: Record<string, string> = {},
+  options: { databaseUrl?: string; clock?: TestClock } = {},
+): Promise<Harness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     MANAGE_API_KEY: MANAGE_KEY,
@@ -39,11 +55,39 @@ export function makeHarness(env: Record<string, string> = {}, options: { databas
     DATABASE_URL: options.databaseUrl ?? ':memory:',
     ...env,
   });
-  const clock = new TestClock();
-  const db = openDatabase(config.databaseUrl);
-  const svc = createServices({ config, db, clock });
+  const clock = options.clock ?? new TestClock();
+  const store = await openStore(config.databaseUrl);
+  const svc = await createServices({ config, store, clock });
   const app = createApp(svc);
-  return { svc, clock, config, app, http: supertest(app) };
+  let closed = false;
+  const h: Harness = {
+    svc,
+    store,
+    clock,
+    config,
+    app,
+    http: supertest(app),
+    async query<T>(text: string, params: unknown[] = []) {
+      const sqlite = sqliteConnection(store);
+      if (!sqlite) throw new Error('query: no SQLite connection');
+      const statement = sqlite.prepare(text);
+      return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      open.delete(h);
+      await store.close();
+    },
+  };
+  open.add(h);
+  return h;
+}
+
+/** How many rows a table holds. */
+export async function countRows(h: Harness, table: string): Promise<number> {
+  const [row] = await h.query<{ n: number | string }>(`select count(*) as n from ${table}`);
+  return Number(row!.n);
 }
 
 export const auth = { Authorization: `Bearer ${MANAGE_KEY}` };

@@ -1,7 +1,7 @@
-// §2.1 Apps. Handlers are thin: validate, call the store, send.
+// §2.1 Apps. Handlers are thin: validate, call the domain, send.
 import { Router } from 'express';
 import { createAppBody, listAppsQuery, patchAppBody } from '../../apps/app-schema.js';
-import { createApp, deleteApp, getScopedApp, listApps, patchApp, toAppResource } from '../../apps/app-store.js';
+import { createApp, patchApp, toAppResource } from '../../apps/apps.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { parseOrThrow, pathParams } from '../validation.js';
@@ -13,38 +13,36 @@ export function manageAppsRouter(svc: Services): Router {
   const router = Router();
 
   route(router, APPS_PATH, {
-    get(req, res) {
+    async get(req, res) {
       const scope = pathParams(req.params, 'tenantId', 'projectId');
       const { page, limit } = parseOrThrow(listAppsQuery, req.query);
-      const { rows, total } = listApps(svc.db, scope, page, limit);
-      res.json({ data: rows.map(toAppResource), pagination: { page, limit, total } });
+      const { apps, total } = await svc.store.apps.list(scope, page, limit);
+      res.json({ data: apps.map(toAppResource), pagination: { page, limit, total } });
     },
-    post(req, res) {
+    async post(req, res) {
       const scope = pathParams(req.params, 'tenantId', 'projectId');
       const input = parseOrThrow(createAppBody, req.body);
-      res.status(201).json({ data: toAppResource(createApp(svc.db, svc.clock, scope, input)) });
+      res.status(201).json({ data: toAppResource(await createApp(svc.store, svc.clock, scope, input)) });
     },
   });
 
   route(router, `${APPS_PATH}/:appId`, {
-    get(req, res) {
+    async get(req, res) {
       const { appId, ...scope } = pathParams(req.params, 'tenantId', 'projectId', 'appId');
-      const row = getScopedApp(svc.db, scope, appId);
-      if (!row) throw new AppError('app_not_found');
-      res.json({ data: toAppResource(row) });
+      const app = await svc.store.apps.getScoped(scope, appId);
+      if (!app) throw new AppError('app_not_found');
+      res.json({ data: toAppResource(app) });
     },
-    patch(req, res) {
+    async patch(req, res) {
       const { appId, ...scope } = pathParams(req.params, 'tenantId', 'projectId', 'appId');
       const patch = parseOrThrow(patchAppBody, req.body);
-      const row = patchApp(svc.db, svc.clock, scope, appId, patch);
-      if (!row) throw new AppError('app_not_found');
-      svc.apps.invalidate(appId);
-      res.json({ data: toAppResource(row) });
+      const app = await patchApp(svc.store, svc.clock, scope, appId, patch);
+      if (!app) throw new AppError('app_not_found');
+      res.json({ data: toAppResource(app) });
     },
-    delete(req, res) {
+    async delete(req, res) {
       const { appId, ...scope } = pathParams(req.params, 'tenantId', 'projectId', 'appId');
-      if (!deleteApp(svc.db, scope, appId)) throw new AppError('app_not_found');
-      svc.apps.invalidate(appId);
+      if (!(await svc.store.apps.delete(scope, appId))) throw new AppError('app_not_found');
       res.status(204).end();
     },
   });

@@ -1,7 +1,5 @@
 // §3.5 JWKS and §3.6 operations endpoints.
 import { Router } from 'express';
-import { sql } from 'drizzle-orm';
-import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { buildOpenApi } from '../openapi.js';
 import { route } from './route.js';
@@ -21,13 +19,9 @@ export function opsRouter(svc: Services): Router {
   });
 
   route(router, '/readyz', {
-    get(_req, res) {
-      try {
-        svc.db.get(sql`select 1`);
-      } catch (error) {
-        svc.logger.warn({ err: error }, 'database not reachable');
-        throw new AppError('service_unavailable');
-      }
+    async get(_req, res) {
+      // A StoreUnavailableError becomes 503 service_unavailable with Retry-After.
+      await svc.store.ping();
       res.json({ status: 'ready' });
     },
   });
@@ -40,8 +34,9 @@ export function opsRouter(svc: Services): Router {
   });
 
   route(router, '/.well-known/jwks.json', {
-    get(_req, res) {
-      svc.watcher.poll();
+    async get(_req, res) {
+      svc.store.changes.poll();
+      if (svc.keyring.settled) await svc.keyring.settled;
       res.setHeader('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
       res.json(svc.keyring.jwks());
     },

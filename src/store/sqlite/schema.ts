@@ -1,7 +1,10 @@
-// latchkey's tables. Migrations in drizzle/ are generated from this file with
-// `npm run db:generate` and committed; start-up applies them.
+// latchkey's tables on SQLite. Migrations in drizzle/sqlite/ are generated from
+// this file with `npm run db:generate` and committed; start-up applies them.
+// The record types of src/store/records.ts are what the rest of latchkey sees;
+// the checks at the end of this file keep the two in step.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
 
 export const apps = sqliteTable(
   'apps',
@@ -86,8 +89,31 @@ export const settings = sqliteTable('settings', {
 // auth_keys and signing_keys — the tables running processes cache. SQLite's
 // data_version says that *some* other connection committed; spent-challenge
 // inserts by another process do that on every proof-of-work request, so the
-// caches compare this generation before dropping anything (db/change-watcher.ts).
+// caches compare this generation before dropping anything (./change-feed.ts).
 export const cacheGeneration = sqliteTable('cache_generation', {
   id: integer('id').primaryKey(),
   value: integer('value').notNull(),
 });
+
+// Rate-limit windows (contract §0): one row per limit and client key, the
+// window opened by that client's first counted request. Shared by every
+// process on the file, so N processes allow the limit once, not N times.
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    bucket: text('bucket').notNull(),
+    key: text('key').notNull(),
+    windowStart: integer('window_start').notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.key] })],
+);
+
+// Compile-time: a row of each table is exactly the record domain code uses.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rowsMatchRecords: [
+  Same<typeof apps.$inferSelect, AppRecord>,
+  Same<typeof authKeys.$inferSelect, KeyRecord>,
+  Same<typeof signingKeys.$inferSelect, SigningKeyRecord>,
+] = [true, true, true];
+void rowsMatchRecords;

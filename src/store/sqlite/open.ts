@@ -1,5 +1,5 @@
 // Opens the SQLite database, sets the pragmas latchkey relies on and applies the
-// committed migrations in drizzle/. Migrations are additive and recorded in
+// committed migrations in drizzle/sqlite/. Migrations are additive and recorded in
 // __drizzle_migrations, so a second start on the same file applies nothing.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,11 +13,11 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 // Resolved from this file so it works from src/ (tsx, vitest) and dist/src/ (npm start).
 const here = dirname(fileURLToPath(import.meta.url));
-const MIGRATIONS = [resolve(here, '../../drizzle'), resolve(here, '../../../drizzle')];
+const MIGRATIONS = [resolve(here, '../../../drizzle/sqlite'), resolve(here, '../../../../drizzle/sqlite')];
 
 function migrationsFolder(): string {
   const found = MIGRATIONS.find((candidate) => existsSync(resolve(candidate, 'meta/_journal.json')));
-  if (!found) throw new Error('drizzle/ migrations folder not found');
+  if (!found) throw new Error('drizzle/sqlite/ migrations folder not found');
   return found;
 }
 

@@ -1,0 +1,57 @@
+// Several latchkey processes may share one SQLite file (and the operator
+// commands write to it while the service runs). Two cheap reads tell the
+// caches whether anything they hold may be stale:
+//
+// - `PRAGMA data_version` changes when another connection commits anything;
+// - `cache_generation` is bumped by triggers (migration 0002) on every write
+//   to apps, auth_keys and signing_keys, the tables that are cached.
+//
+// The generation is read only when data_version moved, and listeners run only
+// when it changed: another process's spent-challenge inserts (one per
+// proof-of-work request) commit constantly but change nothing cached, and must
+// not make every process re-parse apps and re-import keys. This process's own
+// writes do not move data_version; the store reports them itself (./store.ts).
+import type Database from 'better-sqlite3';
+import type { ChangeFeed, ChangedTable } from '../store.js';
+
+export interface SqliteChangeFeed extends ChangeFeed {
+  /** Reports a write made through this connection (data_version does not move for those). */
+  notifyLocal(table: ChangedTable): void;
+}
+
+export function createChangeFeed(sqlite: Database.Database): SqliteChangeFeed {
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const generation = sqlite.prepare('SELECT value FROM cache_generation WHERE id = 1').pluck();
+  const listeners: ((table: ChangedTable) => void)[] = [];
+  let seenVersion = dataVersion.get() as number;
+  let seenGeneration = generation.get() as number;
+  let epoch = 0;
+  const emit = (table: ChangedTable) => {
+    epoch++;
+    for (const listener of listeners) listener(table);
+  };
+  return {
+    get epoch() {
+      return epoch;
+    },
+    subscribe(listener) {
+      listeners.push(listener);
+    },
+    poll() {
+      const version = dataVersion.get() as number;
+      if (version === seenVersion) return;
+      seenVersion = version;
+      const current = generation.get() as number;
+      if (current === seenGeneration) return;
+      seenGeneration = current;
+      // The triggers do not say which table moved.
+      emit('*');
+    },
+    notifyLocal(table) {
+      // The generation our own write bumped is left for poll() to find: that
+      // costs one extra drop at the next foreign commit, where remembering it
+      // here could swallow another process's write made in between.
+      emit(table);
+    },
+  };
+}

@@ -1,0 +1,218 @@
+// The SQLite store: one file (or `:memory:`) shared by every process that opens
+// it. better-sqlite3 is synchronous, so each method runs its statement at once
+// and returns a settled promise; the atomic steps lean on SQLite's single
+// writer (BEGIN IMMEDIATE takes the write lock before reading).
+import Database from 'better-sqlite3';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import type { AppScope, SigningKeyRecord } from '../records.js';
+import type { AddKeyResult, Store } from '../store.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import { createChangeFeed } from './change-feed.js';
+import { openDatabase, type Db } from './open.js';
+import { apps, authKeys, settings, signingKeys } from './schema.js';
+
+// SQLite result codes that mean "not now", not "never": the HTTP layers answer
+// them with 503 and Retry-After instead of 500.
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|PROTOCOL|NOTADB|CORRUPT)/;
+
+function unavailable(error: unknown): never {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) throw new StoreUnavailableError(code);
+  if (error instanceof TypeError && /database connection is not open/.test(error.message)) {
+    throw new StoreUnavailableError('database closed');
+  }
+  throw error;
+}
+
+/** Runs one synchronous unit of store work, mapping "cannot serve now" errors. */
+async function run<T>(work: () => T): Promise<T> {
+  try {
+    return work();
+  } catch (error) {
+    return unavailable(error);
+  }
+}
+
+const inScope = (scope: AppScope, appId: string) =>
+  and(eq(apps.id, appId), eq(apps.tenantId, scope.tenantId), eq(apps.projectId, scope.projectId));
+
+// The connection behind each store, for the few callers that must reach SQLite
+// itself: tests that inspect stored rows, operator tooling. Domain code never does.
+const connections = new WeakMap<Store, Database.Database>();
+
+/** The better-sqlite3 connection of a SQLite store (tests and tooling only). */
+export function sqliteConnection(store: Store): Database.Database | undefined {
+  return connections.get(store);
+}
+
+export function openSqliteStore(url: string): Store {
+  const db: Db = openDatabase(url);
+  const store = sqliteStore(db);
+  connections.set(store, db.$client);
+  return store;
+}
+
+function sqliteStore(db: Db): Store {
+  const sqlite: Database.Database = db.$client;
+  const changes = createChangeFeed(sqlite);
+
+  const spend = sqlite.prepare('INSERT OR IGNORE INTO spent_challenges (challenge, expires_at) VALUES (?, ?)');
+  const purgeSpent = sqlite.prepare('DELETE FROM spent_challenges WHERE expires_at <= ?');
+  // One statement per hit. In an UPDATE every right-hand side reads the row as
+  // it was, so both CASEs see the old window.
+  const hit = sqlite.prepare(
+    `INSERT INTO rate_limits (bucket, key, window_start, hits) VALUES (?, ?, ?, 1)
+     ON CONFLICT (bucket, key) DO UPDATE SET
+       hits = CASE WHEN window_start + ? <= excluded.window_start THEN 1 ELSE hits + 1 END,
+       window_start = CASE WHEN window_start + ? <= excluded.window_start THEN excluded.window_start ELSE window_start END
+     RETURNING hits, window_start AS windowStart`,
+  );
+  const peek = sqlite.prepare('SELECT hits, window_start AS windowStart FROM rate_limits WHERE bucket = ? AND key = ?');
+  const purgeWindows = sqlite.prepare('DELETE FROM rate_limits WHERE window_start + ? <= ?');
+  const ping = sqlite.prepare('SELECT 1').pluck();
+
+  return {
+    kind: 'sqlite',
+    changes,
+
+    apps: {
+      create: (app) =>
+        run(() => {
+          db.insert(apps).values(app).run();
+          changes.notifyLocal('apps');
+        }),
+      list: (scope, page, limit) =>
+        run(() => {
+          const where = and(eq(apps.tenantId, scope.tenantId), eq(apps.projectId, scope.projectId));
+          const rows = db
+            .select()
+            .from(apps)
+            .where(where)
+            // rowid, not the random id, breaks ties between apps created in the same millisecond.
+            .orderBy(asc(apps.createdAt), sql`rowid`)
+            .limit(limit)
+            .offset((page - 1) * limit)
+            .all();
+          const total = db.select({ n: count() }).from(apps).where(where).get()?.n ?? 0;
+          return { apps: rows, total };
+        }),
+      getScoped: (scope, appId) => run(() => db.select().from(apps).where(inScope(scope, appId)).get()),
+      getById: (appId) => run(() => db.select().from(apps).where(eq(apps.id, appId)).get()),
+      update: (scope, appId, fields) =>
+        run(() => {
+          // drizzle leaves `undefined` columns alone, which is exactly merge-patch.
+          const row = db.update(apps).set(fields).where(inScope(scope, appId)).returning().get();
+          if (row) changes.notifyLocal('apps');
+          return row;
+        }),
+      delete: (scope, appId) =>
+        run(() => {
+          // auth_keys rows go with it (ON DELETE CASCADE).
+          const deleted = db.delete(apps).where(inScope(scope, appId)).run().changes === 1;
+          if (deleted) changes.notifyLocal('apps');
+          return deleted;
+        }),
+    },
+
+    keys: {
+      add: (key, max) =>
+        run(() => {
+          // BEGIN IMMEDIATE takes the write lock before counting, so two uploads at
+          // once (from this process or another one on the same file) cannot both see
+          // four keys and make six.
+          const result = db.transaction(
+            (tx): AddKeyResult => {
+              if (!tx.select({ id: apps.id }).from(apps).where(eq(apps.id, key.appId)).get()) {
+                return { ok: false, reason: 'app_not_found' };
+              }
+              const existing = tx.select({ kid: authKeys.kid }).from(authKeys).where(eq(authKeys.appId, key.appId)).all();
+              if (existing.some((row) => row.kid === key.kid)) return { ok: false, reason: 'kid_conflict' };
+              if (existing.length >= max) return { ok: false, reason: 'key_limit_reached' };
+              tx.insert(authKeys).values(key).run();
+              return { ok: true, key };
+            },
+            { behavior: 'immediate' },
+          );
+          if (result.ok) changes.notifyLocal('auth_keys');
+          return result;
+        }),
+      list: (appId) =>
+        run(() =>
+          // rowid breaks ties between keys added in the same millisecond.
+          db.select().from(authKeys).where(eq(authKeys.appId, appId)).orderBy(asc(authKeys.createdAt), sql`rowid`).all(),
+        ),
+      delete: (appId, kid) =>
+        run(() => {
+          const deleted = db.delete(authKeys).where(and(eq(authKeys.appId, appId), eq(authKeys.kid, kid))).run().changes === 1;
+          if (deleted) changes.notifyLocal('auth_keys');
+          return deleted;
+        }),
+    },
+
+    signingKeys: {
+      ensureCurrent: (make) =>
+        run(() => {
+          const created = db.transaction(
+            (tx) => {
+              const current = tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt)).get();
+              if (current) return false;
+              tx.insert(signingKeys).values(make()).run();
+              return true;
+            },
+            { behavior: 'immediate' },
+          );
+          if (created) changes.notifyLocal('signing_keys');
+        }),
+      rotate: (make, retiredAt, publishUntil) =>
+        run(() => {
+          const result = db.transaction(
+            (tx) => {
+              const retired = tx
+                .update(signingKeys)
+                .set({ retiredAt, publishUntil })
+                .where(isNull(signingKeys.retiredAt))
+                .returning({ kid: signingKeys.kid })
+                .all()
+                .map((row) => row.kid);
+              const row: SigningKeyRecord = make();
+              tx.insert(signingKeys).values(row).run();
+              return { kid: row.kid, retired };
+            },
+            { behavior: 'immediate' },
+          );
+          changes.notifyLocal('signing_keys');
+          return result;
+        }),
+      all: () => run(() => db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), sql`rowid`).all()),
+    },
+
+    spentChallenges: {
+      spend: (challenge, expiresAtSeconds) => run(() => spend.run(challenge, expiresAtSeconds).changes === 1),
+      purge: (nowSeconds) => run(() => purgeSpent.run(nowSeconds).changes),
+    },
+
+    settings: {
+      get: (key) => run(() => db.select().from(settings).where(eq(settings.key, key)).get()?.value),
+      putIfAbsent: (key, value) =>
+        run(() => db.insert(settings).values({ key, value }).onConflictDoNothing().run().changes === 1),
+    },
+
+    rateLimits: {
+      hit: (bucket, key, nowMs, windowMs) =>
+        run(() => {
+          const row = hit.get(bucket, key, nowMs, windowMs, windowMs) as { hits: number; windowStart: number };
+          return { hits: row.hits, resetAtMs: row.windowStart + windowMs };
+        }),
+      peek: (bucket, key, nowMs, windowMs) =>
+        run(() => {
+          const row = peek.get(bucket, key) as { hits: number; windowStart: number } | undefined;
+          if (!row || row.windowStart + windowMs <= nowMs) return { hits: 0, resetAtMs: nowMs + windowMs };
+          return { hits: row.hits, resetAtMs: row.windowStart + windowMs };
+        }),
+      purge: (nowMs, windowMs) => run(() => purgeWindows.run(windowMs, nowMs).changes),
+    },
+
+    ping: () => run(() => void ping.get()),
+    close: () => run(() => (sqlite.open ? void sqlite.close() : undefined)),
+  };
+}

@@ -1,0 +1,121 @@
+// What latchkey needs from a database, and nothing more. Two implementations:
+// src/store/sqlite/ (the default, one file shared by any number of processes)
+// and src/store/postgres/ (any number of nodes). Nothing outside src/store/
+// imports a driver, a drizzle table or a row type of either; domain code sees
+// the plain records of ./records.ts.
+//
+// Every method is async so one interface serves both: SQLite's synchronous
+// statements return resolved promises (an await costs ~0.05 µs), PostgreSQL's
+// go over the network without blocking the event loop.
+//
+// A method that cannot reach its database (busy, gone, timed out) rejects with
+// StoreUnavailableError (./store-errors.ts), which the HTTP layers answer with
+// 503 `service_unavailable` and `Retry-After` (contract §0).
+import type { AppRecord, AppScope, KeyRecord, SigningKeyRecord } from './records.js';
+
+export type AddKeyResult =
+  | { ok: true; key: KeyRecord }
+  | { ok: false; reason: 'kid_conflict' | 'key_limit_reached' | 'app_not_found' };
+
+export interface AppStore {
+  create(app: AppRecord): Promise<void>;
+  /** Oldest first (insertion order breaks ties), one page. */
+  list(scope: AppScope, page: number, limit: number): Promise<{ apps: AppRecord[]; total: number }>;
+  /** The app when it lives under `scope`; another tenant's app is a missing one. */
+  getScoped(scope: AppScope, appId: string): Promise<AppRecord | undefined>;
+  /** Any app by id, for the run API (whose paths carry no tenant). */
+  getById(appId: string): Promise<AppRecord | undefined>;
+  /** Sets the given fields (undefined leaves a field alone); the updated app, or undefined when missing. */
+  update(scope: AppScope, appId: string, changes: Partial<Omit<AppRecord, 'id' | 'tenantId' | 'projectId' | 'createdAt'>>): Promise<AppRecord | undefined>;
+  /** Deletes the app and its keys; false when it was missing. */
+  delete(scope: AppScope, appId: string): Promise<boolean>;
+}
+
+export interface KeyStore {
+  /**
+   * Adds a key unless the app already has one with that kid or holds `max`
+   * keys. Atomic across processes and nodes: concurrent uploads never make
+   * more than `max` (SQLite: BEGIN IMMEDIATE; PostgreSQL: the app row FOR UPDATE).
+   */
+  add(key: KeyRecord, max: number): Promise<AddKeyResult>;
+  /** Oldest first. */
+  list(appId: string): Promise<KeyRecord[]>;
+  delete(appId: string, kid: string): Promise<boolean>;
+}
+
+export interface SigningKeyStore {
+  /**
+   * Inserts `make()`'s key when no key is current. At most one current key
+   * cluster-wide, however many nodes start at once.
+   */
+  ensureCurrent(make: () => SigningKeyRecord): Promise<void>;
+  /** Retires every current key (published until `publishUntil`) and inserts `make()`'s key, atomically. */
+  rotate(make: () => SigningKeyRecord, retiredAt: Date, publishUntil: Date): Promise<{ kid: string; retired: string[] }>;
+  /** Oldest first. */
+  all(): Promise<SigningKeyRecord[]>;
+}
+
+export interface SpentChallengeStore {
+  /** Marks a solved challenge spent; false when it already was. Exactly one winner cluster-wide. */
+  spend(challenge: string, expiresAtSeconds: number): Promise<boolean>;
+  /** Deletes challenges expired at `nowSeconds`; how many. */
+  purge(nowSeconds: number): Promise<number>;
+}
+
+export interface SettingStore {
+  get(key: string): Promise<string | undefined>;
+  /** Stores `value` unless the key exists; true when this call stored it. */
+  putIfAbsent(key: string, value: string): Promise<boolean>;
+}
+
+export interface RateLimitStore {
+  /**
+   * Counts one hit for `key` in limit `bucket`, in fixed windows of
+   * `windowMs` opened by the key's first hit (contract §0). Returns the hits
+   * so far in the current window and when that window ends (ms).
+   */
+  hit(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
+  /** The hits so far in the current window, without counting one. */
+  peek(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
+  /** Deletes windows of `windowMs` that ended at or before `nowMs`; how many. */
+  purge(nowMs: number, windowMs: number): Promise<number>;
+}
+
+/** Which cached table another process or node wrote to; '*' when unknown (drop everything). */
+export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | '*';
+
+export interface ChangeFeed {
+  /**
+   * Runs `listener` whenever a cached table was written: by this store (called
+   * after the write commits and before its promise resolves, so the node that
+   * made a write serves the next request with it) or by another process or
+   * node (SQLite: seen by poll(); PostgreSQL: pushed, within ~ms, and polled).
+   */
+  subscribe(listener: (table: ChangedTable) => void): void;
+  /**
+   * A cheap synchronous check before a cache is read. SQLite: one pragma
+   * (another process's commit is only seen this way). PostgreSQL: nothing,
+   * changes are pushed (LISTEN/NOTIFY) and polled on a timer.
+   */
+  poll(): void;
+  /**
+   * Moves whenever caches are dropped. A cache fill reads it before its query
+   * and stores the result only if it has not moved, so a fill that raced an
+   * invalidation is never kept.
+   */
+  readonly epoch: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly apps: AppStore;
+  readonly keys: KeyStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly spentChallenges: SpentChallengeStore;
+  readonly settings: SettingStore;
+  readonly rateLimits: RateLimitStore;
+  readonly changes: ChangeFeed;
+  /** Resolves when the database answers and is the one this store opened; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
