@@ -15,7 +15,7 @@ import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
 import { logSerializers } from './logger.js';
-import { createMemoryFailedAuthLimiter } from './manage/failed-auth-limiter.js';
+import { failedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
 export const BODY_LIMIT = '64kb';
@@ -42,7 +42,7 @@ export function createExpressApp(svc: Services): Express {
     routeGate(manageRouters),
     manageAuth({
       key: svc.manageKey,
-      limiter: createMemoryFailedAuthLimiter(svc.clock),
+      limiter: failedAuthLimiter(svc.failedAuthLimiter),
       clientIp: clientIpResolver(svc.config.trustProxy),
     }),
     requireJsonBody,

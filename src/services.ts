@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
+import { FAILED_AUTH_LIMIT } from './manage/failed-auth-limiter.js';
 import { resolveManageKey, type ManageKey } from './manage/manage-key.js';
 import { createSpentChallenges, type SpentChallenges } from './pow/spent-challenges.js';
 import type { SessionDeps } from './sessions/deps.js';
@@ -22,6 +23,8 @@ export interface Services extends SessionDeps {
   readonly spentChallenges: SpentChallenges;
   /** §3.2 step 4: session-issuing requests per client IP. */
   readonly rateLimiter: RateLimiter;
+  /** §2: failed management authentications per client IP. */
+  readonly failedAuthLimiter: RateLimiter;
   readonly manageKey: ManageKey;
 }
 
@@ -38,6 +41,7 @@ export async function createServices(options: { config: Config; store: Store; cl
     keyring: await Keyring.open(store, clock),
     spentChallenges: createSpentChallenges(store, clock),
     rateLimiter: createRateLimiter({ store, clock, logger }, 'sessions', config.rateLimitPerMinute),
+    failedAuthLimiter: createRateLimiter({ store, clock, logger }, 'manage-auth', FAILED_AUTH_LIMIT),
     manageKey: await resolveManageKey(store, config),
   };
 }

@@ -3,13 +3,11 @@
 // A valid key is never refused (the middleware checks it first), so nobody can
 // lock an admin out by failing on purpose from the admin's address.
 //
-// Counts live in memory for now, behind an async interface: a later store keeps
-// them in the database, shared by every process and node (contract §0, §5).
-import { ipKeyGenerator } from 'express-rate-limit';
-import type { Clock } from '../clock.js';
+// Counted in the store like the session limit (limits/rate-limiter.ts), so
+// every process and node sharing the database counts a client together.
+import type { RateLimiter } from '../limits/rate-limiter.js';
 
 export const FAILED_AUTH_LIMIT = 20;
-const WINDOW_MS = 60_000;
 
 export type LockoutState = { limited: false } | { limited: true; retryAfterSeconds: number };
 
@@ -23,60 +21,16 @@ export interface FailedAuthLimiter {
   hit(ip: string | undefined): Promise<LockoutState>;
 }
 
-/**
- * The counting key of a client: an IPv4-mapped IPv6 address as its IPv4
- * address, any other IPv6 address by its /56 prefix (one host cannot rotate
- * addresses within its prefix for a fresh window), as the session limit does.
- */
-export const clientKey = (ip: string | undefined) => ipKeyGenerator(ip ?? 'unknown');
-
-interface Window {
-  failures: number;
-  endsAt: number;
-}
-
-export function createMemoryFailedAuthLimiter(clock: Clock, limit = FAILED_AUTH_LIMIT): FailedAuthLimiter {
-  const windows = new Map<string, Window>();
-  let nextSweep = 0;
-
-  // Drops ended windows once per window length, so memory follows the clients
-  // of the last minute rather than every address ever seen.
-  function sweep(now: number): void {
-    if (now < nextSweep) return;
-    nextSweep = now + WINDOW_MS;
-    for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key);
-  }
-
-  function current(key: string, now: number): Window | undefined {
-    const window = windows.get(key);
-    return window && window.endsAt > now ? window : undefined;
-  }
-
-  function state(window: Window, now: number, over: boolean): LockoutState {
-    if (!over) return { limited: false };
-    // Whole seconds until the window ends, rounded up (contract §0: 1–60).
-    const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil((window.endsAt - now) / 1000)));
-    return { limited: true, retryAfterSeconds };
-  }
-
+/** The lockout over a store-backed limiter of FAILED_AUTH_LIMIT per window. */
+export function failedAuthLimiter(limiter: RateLimiter): FailedAuthLimiter {
   return {
     async check(ip) {
-      const now = clock.now();
-      const window = current(clientKey(ip), now);
-      return window ? state(window, now, window.failures >= limit) : { limited: false };
+      const state = await limiter.peek(ip);
+      return state.remaining > 0 ? { limited: false } : { limited: true, retryAfterSeconds: state.resetSeconds };
     },
     async hit(ip) {
-      const now = clock.now();
-      sweep(now);
-      const key = clientKey(ip);
-      // A fixed window, opened by the first failure counted in it.
-      let window = current(key, now);
-      if (!window) {
-        window = { failures: 0, endsAt: now + WINDOW_MS };
-        windows.set(key, window);
-      }
-      window.failures += 1;
-      return state(window, now, window.failures > limit);
+      const state = await limiter.hit(ip);
+      return state.ok ? { limited: false } : { limited: true, retryAfterSeconds: state.resetSeconds };
     },
   };
 }
