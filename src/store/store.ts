@@ -77,8 +77,8 @@ export interface RateLimitStore {
   hit(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
   /** The hits so far in the current window, without counting one. */
   peek(bucket: string, key: string, nowMs: number, windowMs: number): Promise<{ hits: number; resetAtMs: number }>;
-  /** Deletes windows that ended before `nowMs`. */
-  purge(nowMs: number): Promise<number>;
+  /** Deletes windows of `windowMs` that ended at or before `nowMs`; how many. */
+  purge(nowMs: number, windowMs: number): Promise<number>;
 }
 
 /** Which cached table another process or node wrote to; '*' when unknown (drop everything). */
