@@ -37,7 +37,7 @@ export interface BatchedSpentChallengeStore extends SpentChallengeStore {
   drain(): Promise<void>;
 }
 
-export function createSpentChallengeStore(pool: pg.Pool): BatchedSpentChallengeStore {
+export function createSpentChallengeStore(pool: pg.Pool, deadlineMs: number): BatchedSpentChallengeStore {
   let queue: Pending[] = [];
   let scheduled = false;
   const inFlight = new Set<Promise<void>>();
@@ -74,13 +74,17 @@ export function createSpentChallengeStore(pool: pg.Pool): BatchedSpentChallengeS
       if (!Number.isSafeInteger(expiresAtSeconds) || challenge.includes('\u0000')) {
         return Promise.reject(new TypeError('spend: expiresAtSeconds must be an integer and challenge free of NUL'));
       }
-      return new Promise<boolean>((resolve, reject) => {
-        queue.push({ expiresAt: expiresAtSeconds, challenge, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return guarded(
+        () =>
+          new Promise<boolean>((resolve, reject) => {
+            queue.push({ expiresAt: expiresAtSeconds, challenge, resolve, reject });
+            if (!scheduled) {
+              scheduled = true;
+              setImmediate(flush);
+            }
+          }),
+        deadlineMs,
+      );
     },
     purge(nowSeconds) {
       return guarded(() => purgeOnce(pool, LOCKS.purgeSpentChallenges, 'DELETE FROM spent_challenges WHERE expires_at <= $1', [nowSeconds]));

@@ -45,6 +45,9 @@ export function isPostgresUrl(url: string): boolean {
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
   const log = options.log ?? silentLog;
   const timeoutMs = options.timeoutMs ?? 2_000;
+  // Connection wait + one statement (+ the second before query_timeout) stay
+  // below this; a call that would not is answered unavailable at this point.
+  const deadlineMs = 2 * timeoutMs;
   if (options.migrateOnStart ?? true) await migratePostgres(url, { log });
   else await checkPostgresSchema(url);
 
@@ -74,24 +77,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   const db = drizzle({ client: pool, schema });
-  const spentChallenges = createSpentChallengeStore(pool);
+  const spentChallenges = createSpentChallengeStore(pool, deadlineMs);
   let closing: Promise<void> | undefined;
 
   return {
     kind: 'postgres',
-    apps: guardMethods(createAppStore(db)),
-    keys: guardMethods(createKeyStore(db, pool)),
-    signingKeys: guardMethods(createSigningKeyStore(db, pool)),
+    apps: guardMethods(createAppStore(db), deadlineMs),
+    keys: guardMethods(createKeyStore(db, pool), deadlineMs),
+    signingKeys: guardMethods(createSigningKeyStore(db, pool), deadlineMs),
     spentChallenges,
-    settings: guardMethods(createSettingStore(db)),
-    rateLimits: guardMethods(createRateLimitStore(pool)),
+    settings: guardMethods(createSettingStore(db), deadlineMs),
+    rateLimits: guardMethods(createRateLimitStore(pool), deadlineMs, ['purge']),
     changes,
     ping() {
       return guarded(async () => {
         // Also proves this is latchkey's database: an empty or replaced one has no generation row.
         const { rowCount } = await pool.query('SELECT 1 FROM cache_generation WHERE id = 1');
         if (rowCount !== 1) throw new StoreUnavailableError('latchkey schema missing');
-      });
+      }, deadlineMs);
     },
     close() {
       closing ??= (async () => {

@@ -58,11 +58,21 @@ export function toStoreError(error: unknown): unknown {
   return detail === undefined ? error : new StoreUnavailableError(detail);
 }
 
-/** Runs `operation`, rejecting with StoreUnavailableError when the database cannot serve. */
-export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
+/**
+ * Runs `operation`, rejecting with StoreUnavailableError when the database
+ * cannot serve, and at the latest after `deadlineMs`: a wait for a pooled
+ * connection plus a statement that never answers could otherwise add up past
+ * the 5 s the contract allows a request (§0).
+ */
+export function guarded<T>(operation: () => Promise<T>, deadlineMs?: number): Promise<T> {
+  const work = operation().catch((error: unknown) => {
     throw toStoreError(error);
-  }
+  });
+  if (!deadlineMs) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`no answer within ${deadlineMs} ms`)), deadlineMs);
+  });
+  // race() handles a late rejection of `work`; the statement itself is ended by query_timeout.
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
