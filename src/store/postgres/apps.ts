@@ -1,0 +1,50 @@
+// App records on PostgreSQL. Every management lookup is scoped by tenant and
+// project, so another tenant's app is indistinguishable from a missing one.
+import { and, asc, count, eq, getTableColumns } from 'drizzle-orm';
+import type { AppRecord, AppScope } from '../records.js';
+import type { AppStore } from '../store.js';
+import { apps } from './schema.js';
+import type { Tx } from './transaction.js';
+
+const inScope = (scope: AppScope, appId: string) =>
+  and(eq(apps.id, appId), eq(apps.tenantId, scope.tenantId), eq(apps.projectId, scope.projectId));
+
+// Every column but the insertion-order one, so rows read back as records.
+const { seq: _seq, ...record } = getTableColumns(apps);
+
+export function createAppStore(db: Tx): AppStore {
+  const getScoped = async (scope: AppScope, appId: string) => (await db.select(record).from(apps).where(inScope(scope, appId)))[0];
+  return {
+    async create(app) {
+      await db.insert(apps).values(app);
+    },
+    async list(scope, page, limit) {
+      const where = and(eq(apps.tenantId, scope.tenantId), eq(apps.projectId, scope.projectId));
+      const [rows, totals] = await Promise.all([
+        db
+          .select(record)
+          .from(apps)
+          .where(where)
+          // seq, not the random id, breaks ties between apps created in the same millisecond.
+          .orderBy(asc(apps.createdAt), asc(apps.seq))
+          .limit(limit)
+          .offset((page - 1) * limit),
+        db.select({ n: count() }).from(apps).where(where),
+      ]);
+      return { apps: rows, total: totals[0]?.n ?? 0 };
+    },
+    getScoped,
+    async getById(appId) {
+      return (await db.select(record).from(apps).where(eq(apps.id, appId)))[0];
+    },
+    async update(scope, appId, changes) {
+      const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<AppRecord>;
+      if (Object.keys(set).length === 0) return getScoped(scope, appId);
+      return (await db.update(apps).set(set).where(inScope(scope, appId)).returning(record))[0];
+    },
+    async delete(scope, appId) {
+      // auth_keys rows go with it (ON DELETE CASCADE).
+      return (await db.delete(apps).where(inScope(scope, appId)).returning({ id: apps.id })).length === 1;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// latchkey's tables on PostgreSQL: the same records as the SQLite schema, in
+// PostgreSQL's own types. Migrations in drizzle/postgres/ are generated from
+// this file (`npm run db:generate:postgres`) and committed; what drizzle cannot
+// declare (UNLOGGED, the change triggers) is added to them by hand and says so.
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
+import type { Expect, Same } from '../same-shape.js';
+
+// Millisecond precision, like the JavaScript Dates the records hold, so a time
+// reads back exactly as it was written.
+const time = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+// Insertion order, to break ties between rows created in the same millisecond
+// (SQLite uses its rowid for this). Never part of a record.
+const seq = () => bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity();
+
+export const apps = pgTable(
+  'apps',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    type: text('type', { enum: ['web_client'] }).notNull(),
+    defaultAgentId: text('default_agent_id'),
+    prompt: text('prompt'),
+    enabled: boolean('enabled').notNull(),
+    // Normalized allowlist entries (§4.1); jsonb keeps the array's order.
+    allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
+    allowAnonymous: boolean('allow_anonymous').notNull(),
+    createdAt: time('created_at').notNull(),
+    updatedAt: time('updated_at').notNull(),
+    seq: seq(),
+  },
+  // A project's page of apps, oldest first, is one range of this index.
+  (t) => [index('apps_by_project').on(t.tenantId, t.projectId, t.createdAt, t.seq)],
+);
+
+// Customer public keys, found only by (app, kid): a customer JWT names its kid,
+// and no other key of any app is tried.
+export const authKeys = pgTable(
+  'auth_keys',
+  {
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    kid: text('kid').notNull(),
+    algorithm: text('algorithm').notNull(),
+    publicKey: text('public_key').notNull(),
+    thumbprint: text('thumbprint').notNull(),
+    createdAt: time('created_at').notNull(),
+    seq: seq(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.kid] })],
+);
+
+// The service's own signing keys. The unretired one signs; a retired one stays
+// in JWKS until `publishUntil`, when its last token has expired.
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    kid: text('kid').primaryKey(),
+    privateKey: text('private_key').notNull(),
+    publicJwk: jsonb('public_jwk').$type<SigningKeyRecord['publicJwk']>().notNull(),
+    createdAt: time('created_at').notNull(),
+    retiredAt: time('retired_at'),
+    publishUntil: time('publish_until'),
+    seq: seq(),
+  },
+  // At most one current key, whatever runs: every current row indexes the same
+  // value (true), so a second one is a unique violation. The store's advisory
+  // lock makes nodes wait for each other; this index makes a bug loud.
+  (t) => [uniqueIndex('signing_keys_one_current').on(sql`(${t.retiredAt} IS NULL)`).where(sql`${t.retiredAt} IS NULL`)],
+);
+
+// Solved proof-of-work challenges, each remembered until it expires so it is
+// accepted once. Keyed by expiry first, as on SQLite (see src/db/schema.ts for
+// why that is as unique as the challenge alone): spends append at the right
+// edge of the b-tree and the purge is a range of the same key. Logged and
+// durably committed, unlike the rate limits: a spend lost in a crash or a
+// failover would let its solution be accepted a second time.
+export const spentChallenges = pgTable(
+  'spent_challenges',
+  {
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    challenge: text('challenge').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.expiresAt, t.challenge] })],
+);
+
+// Service-wide values, such as the hash of a generated management key.
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: time('updated_at').notNull().defaultNow(),
+});
+
+// One row (id 1) that the change triggers bump on every write to apps,
+// auth_keys and signing_keys, the tables nodes cache. Notifications are the fast
+// path; a node that reads a value it was not told about drops its caches
+// (change-feed.ts), which covers notifications lost while it was disconnected.
+export const cacheGeneration = pgTable('cache_generation', {
+  id: integer('id').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});
+
+// Rate-limit counters: one fixed window per (limit, client), opened by the
+// client's first counted request. UNLOGGED (a hand edit in the migration):
+// no WAL, so a hit costs no flush; a crash empties the table, which forgives
+// at most one window of hits.
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    bucket: text('bucket').notNull(),
+    key: text('key').notNull(),
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.key] })],
+);
+
+// The rows read back are exactly the records domain code sees; `seq` stays here.
+export type RowsMatchRecords = [
+  Expect<Same<Omit<typeof apps.$inferSelect, 'seq'>, AppRecord>>,
+  Expect<Same<Omit<typeof authKeys.$inferSelect, 'seq'>, KeyRecord>>,
+  Expect<Same<Omit<typeof signingKeys.$inferSelect, 'seq'>, SigningKeyRecord>>,
+];
