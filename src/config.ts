@@ -20,6 +20,11 @@ export const configSchema = z
     PORT: intInRange(0, 65535, 3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_URL: z.string().min(1).default('./data/latchkey.db'),
+    MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
+    // PostgreSQL only: connections per node (one more listens for changes).
+    PG_POOL_MAX: intInRange(1, 1000, 10),
+    // PostgreSQL only: how often a node checks for changes it was not notified of.
+    CACHE_POLL_SECONDS: intInRange(1, 300, 5),
     MANAGE_API_KEY: secret(32),
     ISSUER: z.string().min(1).max(255).default('latchkey'),
     ANON_SESSION_TTL_SECONDS: intInRange(60, 2_592_000, 2_592_000),
@@ -48,6 +53,9 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  readonly migrateOnStart: boolean;
+  readonly pgPoolMax: number;
+  readonly cachePollSeconds: number;
   readonly manageApiKey: string | undefined;
   readonly issuer: string;
   readonly anonSessionTtlSeconds: number;
@@ -84,6 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: c.PORT,
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
+    migrateOnStart: c.MIGRATE_ON_START === 'true',
+    pgPoolMax: c.PG_POOL_MAX,
+    cachePollSeconds: c.CACHE_POLL_SECONDS,
     manageApiKey: c.MANAGE_API_KEY,
     issuer: c.ISSUER,
     anonSessionTtlSeconds: c.ANON_SESSION_TTL_SECONDS,

@@ -21,7 +21,12 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = createLogger(config.logLevel);
-const store = await openStore(config.databaseUrl);
+const store = await openStore(config.databaseUrl, {
+  migrateOnStart: config.migrateOnStart,
+  poolMax: config.pgPoolMax,
+  cachePollSeconds: config.cachePollSeconds,
+  log: logger,
+});
 const svc = await createServices({ config, store, logger });
 
 if (svc.manageKey.generated) {

@@ -1,11 +1,31 @@
 // Picks the store from DATABASE_URL (contract §1): a postgres:// or
 // postgresql:// URL is PostgreSQL, anything else a SQLite file path (or
-// `:memory:`). Migrations run here, at start-up.
+// `:memory:`). Migrations run here, at start-up, unless MIGRATE_ON_START=false.
+// PostgreSQL's driver is loaded only when it is used.
+import type { StoreLog } from './postgres/store-log.js';
 import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite/store.js';
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
-export async function openStore(url: string): Promise<Store> {
+export interface OpenStoreOptions {
+  migrateOnStart?: boolean;
+  /** PostgreSQL: connections in this node's pool. */
+  poolMax?: number;
+  /** PostgreSQL: seconds between the change feed's safety-net generation checks. */
+  cachePollSeconds?: number;
+  log?: StoreLog;
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(url)) {
+    const { openPostgresStore } = await import('./postgres/store.js');
+    return openPostgresStore(url, {
+      migrateOnStart: options.migrateOnStart,
+      poolMax: options.poolMax,
+      pollSeconds: options.cachePollSeconds,
+      log: options.log,
+    });
+  }
   return openSqliteStore(url);
 }

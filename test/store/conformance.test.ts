@@ -4,6 +4,7 @@
 // store-specific files (test/store/postgres-*.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord, KeyRecord, SigningKeyRecord } from '../../src/store/records.js';
+import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshPostgresStores, postgresAvailable } from '../support/postgres.js';
 
@@ -14,15 +15,13 @@ interface StoreFactory {
 
 const factories: StoreFactory[] = [];
 
-// ── SQLite slot (lead): ───────────────────────────────────────────────────────
-// factories.push({
-//   name: 'sqlite',
-//   async open() {
-//     const store = await openSqliteStore(':memory:');
-//     return { store, cleanup: () => store.close() };
-//   },
-// });
-// ──────────────────────────────────────────────────────────────────────────────
+factories.push({
+  name: 'sqlite',
+  async open() {
+    const store = openSqliteStore(':memory:');
+    return { store, cleanup: () => store.close() };
+  },
+});
 
 if (postgresAvailable) {
   factories.push({

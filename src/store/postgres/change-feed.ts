@@ -34,6 +34,12 @@ export interface PostgresChangeFeed extends ChangeFeed {
   /** Connects and LISTENs; rejects when the database cannot be reached. */
   start(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Reports a write this node made, as soon as it committed: its own NOTIFY
+   * arrives a moment later, but the node that made a write must serve the
+   * very next request with it (contract §5).
+   */
+  notifyLocal(table: ChangedTable): void;
 }
 
 export function createChangeFeed(connectionString: string, options: ChangeFeedOptions): PostgresChangeFeed {
@@ -156,6 +162,7 @@ export function createChangeFeed(connectionString: string, options: ChangeFeedOp
     poll() {
       // Changes are pushed and polled on a timer: nothing to do per request.
     },
+    notifyLocal: drop,
     start: connect,
     async close() {
       closed = true;

@@ -11,7 +11,7 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { StoreUnavailableError } from '../store-errors.js';
-import type { Store } from '../store.js';
+import type { ChangedTable, Store } from '../store.js';
 import { createAppStore } from './apps.js';
 import { createChangeFeed } from './change-feed.js';
 import { guardMethods } from './guard-methods.js';
@@ -80,11 +80,26 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const spentChallenges = createSpentChallengeStore(pool, deadlineMs);
   let closing: Promise<void> | undefined;
 
+  // Each write to a cached table drops this node's caches once it has
+  // committed, before its promise resolves.
+  const reporting = <T extends object>(methods: T, table: ChangedTable, writes: (keyof T)[]): T => {
+    const wrapped = { ...methods };
+    for (const name of writes) {
+      const method = methods[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+      (wrapped as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
+        const result = await method.apply(methods, args);
+        changes.notifyLocal(table);
+        return result;
+      };
+    }
+    return wrapped;
+  };
+
   return {
     kind: 'postgres',
-    apps: guardMethods(createAppStore(db), deadlineMs),
-    keys: guardMethods(createKeyStore(db, pool), deadlineMs),
-    signingKeys: guardMethods(createSigningKeyStore(db, pool), deadlineMs),
+    apps: reporting(guardMethods(createAppStore(db), deadlineMs), 'apps', ['create', 'update', 'delete']),
+    keys: reporting(guardMethods(createKeyStore(db, pool), deadlineMs), 'auth_keys', ['add', 'delete']),
+    signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'rotate']),
     spentChallenges,
     settings: guardMethods(createSettingStore(db), deadlineMs),
     rateLimits: guardMethods(createRateLimitStore(pool), deadlineMs, ['purge']),

@@ -101,6 +101,9 @@ function sqliteStore(db: Db): Store {
       update: (scope, appId, fields) =>
         run(() => {
           // drizzle leaves `undefined` columns alone, which is exactly merge-patch.
+          if (Object.values(fields).every((value) => value === undefined)) {
+            return db.select().from(apps).where(inScope(scope, appId)).get();
+          }
           const row = db.update(apps).set(fields).where(inScope(scope, appId)).returning().get();
           if (row) changes.notifyLocal('apps');
           return row;
