@@ -38,7 +38,7 @@ export function createServices(options: { config: Config; db: Db; clock?: Clock;
     apps: new AppCache(db, watcher),
     keyring: new Keyring(db, clock, watcher),
     spentChallenges: createSpentChallenges(db, clock),
-    rateLimiter: createRateLimiter(config.rateLimitPerMinute),
+    rateLimiter: createRateLimiter(config.rateLimitPerMinute, clock),
     manageKey: resolveManageKey(db, config),
   };
 }

@@ -19,11 +19,14 @@ import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
+import type { RateLimitQuota } from './rate-limit.js';
 import { sendError, sendJson, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution, X-Request-Id';
+// Without this a page script cannot read how long a 429 asks it to wait (§3).
+const CORS_EXPOSE_HEADERS = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 
@@ -53,8 +56,20 @@ function validAppId(raw: string): string {
   return pathParams({ appId: decodeSegment(raw) }, 'appId').appId;
 }
 
+/** draft-ietf-httpapi-ratelimit-headers, as §3 spells them. */
+function rateLimitHeaders(quota: RateLimitQuota): HeaderList {
+  return [
+    'RateLimit-Policy',
+    `"default";q=${quota.limit};w=${quota.windowSeconds}`,
+    'RateLimit',
+    `"default";r=${quota.remaining};t=${quota.resetSeconds}`,
+  ];
+}
+
 export function createRunHandler(svc: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const clientIp = clientIpResolver(svc.config.trustProxy);
+  // RateLimit headers (§3) for every answer of a request that reached the rate limit.
+  const quotaHeaders = new WeakMap<IncomingMessage, HeaderList>();
   const accessLog = svc.logger.isLevelEnabled('debug');
 
   function enabledApp(appId: string): CachedApp {
@@ -70,6 +85,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     if (anonymousOnly && !app.row.allowAnonymous) throw new AppError('anonymous_disabled');
     if (!app.originAllowed(req.headers.origin)) throw new AppError('origin_not_allowed');
     const limited = await svc.rateLimiter.hit(clientIp(req));
+    if (limited.quota) quotaHeaders.set(req, rateLimitHeaders(limited.quota));
     if (!limited.ok) {
       throw new AppError('rate_limited', undefined, undefined, { 'Retry-After': String(limited.retryAfterSeconds) });
     }
@@ -165,7 +181,10 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     // refused. Reflecting the Origin grants nothing: no credentials are honoured,
     // and the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
-    const cors: HeaderList = origin === undefined ? [] : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
+    const cors: HeaderList =
+      origin === undefined
+        ? []
+        : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, [
         ...cors,
@@ -190,12 +209,13 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       });
     }
     handle(req)
-      .then((body) => sendJson(res, 200, body, cors, NO_STORE))
+      .then((body) => sendJson(res, 200, body, cors, NO_STORE, quotaHeaders.get(req) ?? []))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
         try {
-          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
+          const headers = [...cors, ...(quotaHeaders.get(req) ?? [])];
+          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), headers);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();
