@@ -22,12 +22,22 @@ export class ShiftedClock implements Clock {
   }
 }
 
+export interface ServedRequest {
+  /** `METHOD /path`, without the query. */
+  route: string;
+  status: number;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
 export interface LiveService {
   url: string;
   svc: Services;
   clock: ShiftedClock;
-  /** Requests the service has received, oldest first: `METHOD /path`. */
-  requests: string[];
+  /** Requests the service has answered, oldest first. */
+  requests: ServedRequest[];
+  /** How many answered requests match `METHOD /path` (path without query), optionally with a status. */
+  count(route: string, status?: number): number;
   manage<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   createApp(overrides?: Record<string, unknown>): Promise<{ id: string; tenantId: string; projectId: string }>;
   close(): Promise<void>;
@@ -44,9 +54,10 @@ export async function startLatchkey(env: Record<string, string> = {}, host = '12
   const clock = new ShiftedClock();
   const svc = createServices({ config, db: openDatabase(config.databaseUrl), clock });
   const handler = createApp(svc);
-  const requests: string[] = [];
+  const requests: ServedRequest[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
-    requests.push(`${req.method} ${req.url!.split('?')[0]}`);
+    const at = Date.now();
+    res.once('finish', () => requests.push({ route: `${req.method} ${req.url!.split('?')[0]}`, status: res.statusCode, at }));
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
@@ -68,6 +79,7 @@ export async function startLatchkey(env: Record<string, string> = {}, host = '12
     svc,
     clock,
     requests,
+    count: (route, status) => requests.filter((r) => r.route === route && (status === undefined || r.status === status)).length,
     manage,
     async createApp(overrides = {}) {
       const { data } = await manage<{ data: { id: string; tenantId: string; projectId: string } }>(

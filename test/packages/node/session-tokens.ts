@@ -1,15 +1,22 @@
 // Session tokens from a live latchkey, got the way a widget gets them (§3.2, §3.3).
 import { SignJWT } from 'jose';
 import { ecKey } from '../../support/keys.js';
+import { encodeSolution, solve } from '../../support/run-api.js';
 import type { LiveService } from '../../support/live-service.js';
 
 export const SITE = 'https://docs.example.com';
 
+/** An anonymous session of the app, solving the service's proof of work when it asks. */
 export async function anonymousSession(service: LiveService, appId: string) {
-  const res = await fetch(`${service.url}/run/auth/apps/${appId}/anonymous-session`, {
-    method: 'POST',
-    headers: { Origin: SITE },
-  });
+  const post = (headers: Record<string, string> = {}) =>
+    fetch(`${service.url}/run/auth/apps/${appId}/anonymous-session`, { method: 'POST', headers: { Origin: SITE, ...headers } });
+  let res = await post();
+  if (res.status === 400 && ((await res.clone().json()) as { error: { code: string } }).error.code === 'pow_required') {
+    const challenge = (await (await fetch(`${service.url}/run/auth/pow/challenge?appId=${appId}`)).json()) as Parameters<
+      typeof solve
+    >[0];
+    res = await post({ 'X-Challenge-Solution': encodeSolution(await solve(challenge)) });
+  }
   if (res.status !== 200) throw new Error(`anonymous session: ${res.status} ${await res.text()}`);
   return (await res.json()) as { token: string; userId: string; expiresAt: string };
 }

@@ -34,7 +34,7 @@ async function refusal(verifier: Verifier, token: string): Promise<string> {
   return (error as LatchkeyVerifyError).code;
 }
 
-const jwksFetches = () => service.requests.filter((r) => r === 'GET /.well-known/jwks.json').length;
+const jwksFetches = () => service.count('GET /.well-known/jwks.json');
 
 /** A token with the service's own header and key, but the payload and header changes an attacker would like. */
 function resign(token: string, change: { header?: Record<string, unknown>; payload?: Record<string, unknown> }): string {
@@ -172,7 +172,7 @@ describe('the JWKS cache', () => {
     try {
       const app = await rotating.createApp();
       const verifier = createVerifier({ issuer: 'latchkey', jwksUrl: `${rotating.url}/.well-known/jwks.json`, audience: app.id });
-      const fetches = () => rotating.requests.filter((r) => r === 'GET /.well-known/jwks.json').length;
+      const fetches = () => rotating.count('GET /.well-known/jwks.json');
       const old = await anonymousSession(rotating, app.id);
       await verifier.verify(old.token);
       expect(fetches()).toBe(1);
@@ -209,7 +209,7 @@ describe('the JWKS cache', () => {
     try {
       const app = await rotating.createApp();
       const verifier = createVerifier({ issuer: 'latchkey', jwksUrl: `${rotating.url}/.well-known/jwks.json`, audience: app.id });
-      const fetches = () => rotating.requests.filter((r) => r === 'GET /.well-known/jwks.json').length;
+      const fetches = () => rotating.count('GET /.well-known/jwks.json');
       const jwks = await fetch(`${rotating.url}/.well-known/jwks.json`);
       const maxAge = Number(/max-age=(\d+)/.exec(jwks.headers.get('cache-control') ?? '')?.[1]);
       expect(maxAge).toBeGreaterThan(2);
