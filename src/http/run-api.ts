@@ -25,7 +25,9 @@ import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution, X-Request-Id';
+// Without this a page script cannot read how long a 429 asks it to wait (§3).
+const CORS_EXPOSE_HEADERS = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 
@@ -159,7 +161,10 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     // refused. Reflecting the Origin grants nothing: no credentials are honoured,
     // and the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
-    const cors: HeaderList = origin === undefined ? [] : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
+    const cors: HeaderList =
+      origin === undefined
+        ? []
+        : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, [
         ...cors,
