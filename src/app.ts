@@ -10,7 +10,9 @@ import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
 import { routeGate } from './http/middleware/route-gate.js';
+import { manageApiKeysRouter } from './http/routes/manage-api-keys.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
+import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
@@ -31,7 +33,7 @@ export function createExpressApp(svc: Services): Express {
   // Our serializers replace pino-http's, which would log every request header.
   app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers }));
 
-  const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc)];
+  const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc), manageApiKeysRouter(svc), manageAuditRouter(svc)];
   // Contract §0's order of answers, one middleware each: unknown route or
   // method (404/405), failed-authentication lockout (429), key (401), media
   // type (415) and size (413), body text (400); the routers then validate the
@@ -42,6 +44,9 @@ export function createExpressApp(svc: Services): Express {
     routeGate(manageRouters),
     manageAuth({
       key: svc.manageKey,
+      store: svc.store,
+      clock: svc.clock,
+      logger: svc.logger,
       limiter: failedAuthLimiter(svc.failedAuthLimiter),
       clientIp: clientIpResolver(svc.config.trustProxy),
     }),

@@ -34,6 +34,7 @@ export const configSchema = z
     RATE_LIMIT_PER_MINUTE: intInRange(0, 1_000_000, 60),
     // A hop count only: `true` would trust any X-Forwarded-For a client invents.
     TRUST_PROXY: intInRange(0, 10, 0),
+    AUDIT_RETENTION_DAYS: intInRange(1, 3650, 400),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -62,6 +63,7 @@ export interface Config {
   readonly pow: Readonly<{ hmacSecret: string; difficulty: number; challengeTtlSeconds: number }> | null;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
+  readonly auditRetentionDays: number;
   readonly logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     trustProxy: c.TRUST_PROXY,
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     logLevel: c.LOG_LEVEL,
   });
 }

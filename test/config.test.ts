@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       pow: null,
       rateLimitPerMinute: 60,
       trustProxy: 0,
+      auditRetentionDays: 400,
       logLevel: 'info',
     });
   });
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
       POW_CHALLENGE_TTL_SECONDS: '120',
       RATE_LIMIT_PER_MINUTE: '0',
       TRUST_PROXY: '2',
+      AUDIT_RETENTION_DAYS: '30',
       LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -76,12 +78,15 @@ describe('loadConfig', () => {
       pow: { hmacSecret: GOOD_SECRET, difficulty: 1000, challengeTtlSeconds: 120 },
       rateLimitPerMinute: 0,
       trustProxy: 2,
+      auditRetentionDays: 30,
       logLevel: 'warn',
     });
   });
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
+    ['AUDIT_RETENTION_DAYS', '0'],
+    ['AUDIT_RETENTION_DAYS', '3651'],
     ['PG_POOL_MAX', '0'],
     ['CACHE_POLL_SECONDS', '0'],
     ['PORT', 'abc'],

@@ -49,3 +49,36 @@ export interface SigningKeyRecord {
   /** When a retired key leaves JWKS: after the last token it signed has expired. */
   publishUntil: Date | null;
 }
+
+/** Who made a change (§2.4). */
+export type Actor = { type: 'root' } | { type: 'api_key'; id: string; name: string } | { type: 'cli' };
+
+/** A scoped management key (§2.3). Only a hash of its secret is kept. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  tenantId: string;
+  /** null: every project of the tenant. */
+  projectId: string | null;
+  /** SHA-256 of the secret, hex: the secret has 256 bits of entropy, so no salt is needed and lookup is by hash. */
+  secretHash: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** One audit event (§2.4), written in the same transaction as the change it records. */
+export interface AuditEventRecord {
+  id: string;
+  at: Date;
+  action: string;
+  actor: Actor;
+  tenantId: string | null;
+  projectId: string | null;
+  appId: string | null;
+  target: string | null;
+  changes: Record<string, unknown> | null;
+  ip: string | null;
+  requestId: string | null;
+}

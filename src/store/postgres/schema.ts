@@ -4,7 +4,7 @@
 // declare (UNLOGGED, the change triggers) is added to them by hand and says so.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
+import type { Actor, ApiKeyRecord, AppRecord, AuditEventRecord, KeyRecord, SigningKeyRecord } from '../records.js';
 import type { Expect, Same } from '../same-shape.js';
 
 // Millisecond precision, like the JavaScript Dates the records hold, so a time
@@ -121,9 +121,56 @@ export const rateLimits = pgTable(
   (t) => [primaryKey({ columns: [t.bucket, t.key] })],
 );
 
+// Scoped management keys (§2.3): found by the SHA-256 of their secret.
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id'),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: time('created_at').notNull(),
+    expiresAt: time('expires_at'),
+    lastUsedAt: time('last_used_at'),
+    revokedAt: time('revoked_at'),
+    seq: seq(),
+  },
+  (t) => [uniqueIndex('api_keys_by_secret').on(t.secretHash), index('api_keys_by_tenant').on(t.tenantId, t.seq)],
+);
+
+// Audit events (§2.4). `seq` orders them and is the paging position: newest
+// first is descending seq, and a page boundary never moves when events are
+// added. Kept AUDIT_RETENTION_DAYS, purged by `at`.
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: seq().primaryKey(),
+    id: text('id').notNull(),
+    at: time('at').notNull(),
+    action: text('action').notNull(),
+    actor: jsonb('actor').$type<Actor>().notNull(),
+    tenantId: text('tenant_id'),
+    projectId: text('project_id'),
+    appId: text('app_id'),
+    target: text('target'),
+    changes: jsonb('changes').$type<Record<string, unknown>>(),
+    ip: text('ip'),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    uniqueIndex('audit_events_id').on(t.id),
+    index('audit_events_by_tenant').on(t.tenantId, t.seq),
+    index('audit_events_by_app').on(t.appId, t.seq),
+    index('audit_events_by_time').on(t.at),
+  ],
+);
+
 // The rows read back are exactly the records domain code sees; `seq` stays here.
 export type RowsMatchRecords = [
   Expect<Same<Omit<typeof apps.$inferSelect, 'seq'>, AppRecord>>,
   Expect<Same<Omit<typeof authKeys.$inferSelect, 'seq'>, KeyRecord>>,
   Expect<Same<Omit<typeof signingKeys.$inferSelect, 'seq'>, SigningKeyRecord>>,
+  Expect<Same<Omit<typeof apiKeys.$inferSelect, 'seq'>, ApiKeyRecord>>,
+  Expect<Same<Omit<typeof auditEvents.$inferSelect, 'seq'>, AuditEventRecord>>,
 ];

@@ -12,7 +12,9 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { StoreUnavailableError } from '../store-errors.js';
 import type { ChangedTable, Store } from '../store.js';
+import { createApiKeyStore } from './api-keys.js';
 import { createAppStore } from './apps.js';
+import { createAuditStore } from './audit.js';
 import { createChangeFeed } from './change-feed.js';
 import { guardMethods } from './guard-methods.js';
 import { createKeyStore } from './keys.js';
@@ -97,12 +99,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   return {
     kind: 'postgres',
-    apps: reporting(guardMethods(createAppStore(db), deadlineMs), 'apps', ['create', 'update', 'delete']),
+    apps: reporting(guardMethods(createAppStore(db, pool), deadlineMs), 'apps', ['create', 'update', 'delete']),
     keys: reporting(guardMethods(createKeyStore(db, pool), deadlineMs), 'auth_keys', ['add', 'delete']),
     signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'rotate']),
     spentChallenges,
     settings: guardMethods(createSettingStore(db), deadlineMs),
     rateLimits: guardMethods(createRateLimitStore(pool), deadlineMs, ['purge']),
+    apiKeys: guardMethods(createApiKeyStore(db, pool), deadlineMs),
+    audit: guardMethods(createAuditStore(db), deadlineMs, ['purge']),
     changes,
     ping() {
       return guarded(async () => {

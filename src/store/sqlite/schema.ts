@@ -3,8 +3,8 @@
 // The record types of src/store/records.ts are what the rest of latchkey sees;
 // the checks at the end of this file keep the two in step.
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { Actor, ApiKeyRecord, AppRecord, AuditEventRecord, KeyRecord, SigningKeyRecord } from '../records.js';
 
 export const apps = sqliteTable(
   'apps',
@@ -109,11 +109,57 @@ export const rateLimits = sqliteTable(
   (t) => [primaryKey({ columns: [t.bucket, t.key] })],
 );
 
+// Scoped management keys (§2.3): found by the SHA-256 of their secret.
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id'),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('api_keys_by_secret').on(t.secretHash), index('api_keys_by_tenant').on(t.tenantId)],
+);
+
+// Audit events (§2.4). `seq` orders them and is the paging position: newest
+// first is descending seq, and a page boundary never moves when events are
+// added (AUTOINCREMENT: a purged seq is never handed out again).
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    action: text('action').notNull(),
+    actor: text('actor', { mode: 'json' }).$type<Actor>().notNull(),
+    tenantId: text('tenant_id'),
+    projectId: text('project_id'),
+    appId: text('app_id'),
+    target: text('target'),
+    changes: text('changes', { mode: 'json' }).$type<Record<string, unknown>>(),
+    ip: text('ip'),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    uniqueIndex('audit_events_id').on(t.id),
+    index('audit_events_by_tenant').on(t.tenantId, t.seq),
+    index('audit_events_by_app').on(t.appId, t.seq),
+    index('audit_events_by_time').on(t.at),
+  ],
+);
+
 // Compile-time: a row of each table is exactly the record domain code uses.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const rowsMatchRecords: [
   Same<typeof apps.$inferSelect, AppRecord>,
   Same<typeof authKeys.$inferSelect, KeyRecord>,
   Same<typeof signingKeys.$inferSelect, SigningKeyRecord>,
-] = [true, true, true];
+  Same<typeof apiKeys.$inferSelect, ApiKeyRecord>,
+  Same<Omit<typeof auditEvents.$inferSelect, 'seq'>, AuditEventRecord>,
+] = [true, true, true, true, true];
 void rowsMatchRecords;
