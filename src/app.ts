@@ -4,6 +4,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { BODY_LIMIT_BYTES, refuseLargeDeclaredBody } from './http/body-limit.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
 import { requireJsonBody } from './http/middleware/require-json.js';
@@ -12,8 +13,6 @@ import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { createRunHandler } from './http/run-api.js';
 import type { Services } from './services.js';
-
-export const BODY_LIMIT = '64kb';
 
 export function createExpressApp(svc: Services): Express {
   const app = express();
@@ -30,7 +29,8 @@ export function createExpressApp(svc: Services): Express {
     // the management API would make of its request, not even its media type.
     manageAuth(svc.manageKey),
     requireJsonBody,
-    express.json({ limit: BODY_LIMIT, strict: true, type: 'application/json' }),
+    refuseLargeDeclaredBody,
+    express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: 'application/json' }),
     manageAppsRouter(svc),
     manageKeysRouter(svc),
   );

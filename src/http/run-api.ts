@@ -17,6 +17,7 @@ import { signInWithCustomerJwt } from '../sessions/customer-session.js';
 import { introspect } from '../sessions/introspect.js';
 import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
+import { discardBody, hasBody } from './body-limit.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { sendError, sendJson, type HeaderList } from './respond.js';
@@ -26,6 +27,8 @@ const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
+// The rest of the body is still on the wire: the connection ends with this answer.
+const TOO_LARGE_HEADERS = { Connection: 'close' };
 
 /** A route's handler returns the body of its 200 response; refusals are thrown AppErrors. */
 type Handler = (req: IncomingMessage, appId: string, query: string) => Promise<unknown> | unknown;
@@ -154,8 +157,11 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     if (!found) throw new AppError('not_found');
     const handler = found.route.methods[req.method!];
     if (!handler) throw new AppError('method_not_allowed', undefined, undefined, { Allow: found.route.allow });
-    // The body is never read here; a body that is not JSON is still refused (§0).
-    if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
+    // No handler here uses a body, but the rules for one still hold (§0): JSON, at most 64 KiB.
+    if (hasBody(req.headers)) {
+      if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
+      if (!(await discardBody(req))) throw new AppError('payload_too_large', undefined, undefined, TOO_LARGE_HEADERS);
+    }
     const appId = found.appId && validAppId(found.appId);
     return handler(req, appId, q === -1 ? '' : url.slice(q + 1));
   }
@@ -179,8 +185,6 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       res.end();
       return;
     }
-    // Nothing under /run reads a body; drain any so the connection can be reused.
-    req.resume();
     // Access lines at debug: at info, logging every widget page load costs more than serving it.
     if (accessLog) {
       const started = process.hrtime.bigint();
@@ -193,7 +197,9 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       .then((body) => sendJson(res, 200, body, cors, NO_STORE))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
-        if (!(error instanceof AppError)) svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+        if (!(error instanceof AppError)) {
+          svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+        }
         try {
           sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
         } catch {

@@ -37,6 +37,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     if (appError.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="latchkey"');
+    // The rest of an oversized body is still on the wire: end the connection rather than drain it.
+    if (appError.code === 'payload_too_large') res.setHeader('Connection', 'close');
     res.status(appError.status).json(errorBody(appError.code, appError.message, appError.extra));
   };
 }
