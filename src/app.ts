@@ -11,6 +11,7 @@ import { requireJsonBody } from './http/middleware/require-json.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
+import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
 import type { Services } from './services.js';
 
@@ -22,7 +23,8 @@ export function createExpressApp(svc: Services): Express {
   // A hop count, never `true`: only that many proxies' X-Forwarded-For is believed.
   app.set('trust proxy', svc.config.trustProxy);
 
-  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true }));
+  // Every log line of a request carries its id as `reqId` (§0).
+  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, genReqId: assignRequestId }));
   app.use(
     '/manage',
     // Authentication first: a client without the key learns nothing about what

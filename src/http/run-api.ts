@@ -20,6 +20,7 @@ import { bearerToken } from './bearer.js';
 import { discardBody, hasBody } from './body-limit.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
+import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { sendError, sendJson, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
@@ -167,14 +168,18 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
   }
 
   return function runApi(req, res) {
+    const id = requestId(req.headers['x-request-id']);
     // CORS on every response, errors included, so a widget can read why it was
     // refused. Reflecting the Origin grants nothing: no credentials are honoured,
     // and the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
-    const cors: HeaderList = origin === undefined ? [] : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
+    const common: HeaderList =
+      origin === undefined
+        ? [REQUEST_ID_HEADER, id]
+        : [REQUEST_ID_HEADER, id, 'Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, [
-        ...cors,
+        ...common,
         'Access-Control-Allow-Methods',
         CORS_ALLOW_METHODS,
         'Access-Control-Allow-Headers',
@@ -190,18 +195,18 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        svc.logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms }, 'run request');
+        svc.logger.debug({ reqId: id, method: req.method, url: req.url, status: res.statusCode, ms }, 'run request');
       });
     }
     handle(req)
-      .then((body) => sendJson(res, 200, body, cors, NO_STORE))
+      .then((body) => sendJson(res, 200, body, common, NO_STORE))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         if (!(error instanceof AppError)) {
-          svc.logger.error({ err: error, method: req.method, url: req.url }, 'unhandled error');
+          svc.logger.error({ err: error, reqId: id, method: req.method, url: req.url }, 'unhandled error');
         }
         try {
-          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), cors);
+          sendError(res, error instanceof AppError ? error : new AppError('internal_error'), common);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();

@@ -34,7 +34,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
     const known = toAppError(error);
     const appError = known ?? new AppError('internal_error');
-    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'unhandled error');
     for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
     if (appError.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="latchkey"');
     // The rest of an oversized body is still on the wire: end the connection rather than drain it.
