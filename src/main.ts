@@ -3,7 +3,8 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createHttpServer, listen, ListenError } from './http/server.js';
+import { listen, ListenError } from './http/listen.js';
+import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 

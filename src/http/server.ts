@@ -40,7 +40,11 @@ export const HTTP_LIMITS: HttpLimits = {
    * sends a request on a connection we are closing.
    */
   keepAliveTimeoutMs: 65_000,
-  /** After this many requests a connection is closed, so no client holds one forever and load rebalances. */
+  /**
+   * The answer to a connection's 1000th request says `Connection: close`, so
+   * no client holds one connection forever and load spreads again behind a
+   * balancer. (Node answers requests pipelined beyond it with an empty 503.)
+   */
   maxRequestsPerSocket: 1_000,
   /** §3.6: exit within 5 s of SIGTERM; what is still open at this point is closed. */
   shutdownGraceMs: 4_500,
@@ -75,9 +79,7 @@ const BELOW_APPLICATION: Partial<Record<string, ErrorCode>> = {
 
 /** The response of the last request read on a connection: the one a stop marks `Connection: close`. */
 const LAST_RESPONSE = Symbol('latchkey.lastResponse');
-type ClientSocket = Socket & { [LAST_RESPONSE]?: Response };
-/** Set by node when the request is the last maxRequestsPerSocket allows on its connection. */
-type Response = ServerResponse & { maxRequestsOnConnectionReached?: boolean };
+type ClientSocket = Socket & { [LAST_RESPONSE]?: ServerResponse };
 /** node:http's name for the response in flight on a connection (what its own clientError default checks). */
 type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null };
 
@@ -109,8 +111,6 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
         res.shouldKeepAlive = false;
       }
       socket[LAST_RESPONSE] = res;
-      // Node only says `Connection: close` on the last request a connection may carry; this also closes it.
-      if ((res as Response).maxRequestsOnConnectionReached) res.shouldKeepAlive = false;
       // RFC 9112 §3.2: an HTTP/1.1 request without Host is malformed.
       if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
         res.shouldKeepAlive = false;
@@ -161,43 +161,4 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
   }
 
   return { server, stop };
-}
-
-/**
- * Listens on `host:port`, resolving the port it got. A failure (the port in
- * use, a HOST that does not resolve) rejects with a ListenError whose message
- * is one line an operator can act on.
- */
-export function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(new ListenError(listenFailure(error, port, host)));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
-}
-
-export class ListenError extends Error {
-  override readonly name = 'ListenError';
-}
-
-function listenFailure(error: NodeJS.ErrnoException, port: number, host: string): string {
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return `cannot listen on ${host}:${port}: the port is already in use (PORT)`;
-    case 'EACCES':
-      return `cannot listen on ${host}:${port}: permission denied (PORT)`;
-    case 'EADDRNOTAVAIL':
-      return `cannot listen on ${host}:${port}: the address is not one of this machine's (HOST)`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-    case 'EAI_NONAME':
-      return `cannot listen on ${host}:${port}: the host name does not resolve (HOST)`;
-    default:
-      return `cannot listen on ${host}:${port}: ${error.code ?? error.message}`;
-  }
 }

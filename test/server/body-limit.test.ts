@@ -5,7 +5,8 @@
 // rest of the body drained. Raw sockets against a real server, because what
 // matters is what happens on the wire while the client is still sending.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpServer, listen, type HttpServer } from '../../src/http/server.js';
+import { listen } from '../../src/http/listen.js';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { APPS, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { RawConnection, rawExchange, type RawResponse } from '../support/raw-http.js';
 import { ORIGIN } from '../support/run-api.js';
