@@ -25,7 +25,7 @@ import { sendError, sendJson, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution, X-Request-Id';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 // The rest of the body is still on the wire: the connection ends with this answer.
@@ -170,13 +170,23 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
   return function runApi(req, res) {
     const id = requestId(req.headers['x-request-id']);
     // CORS on every response, errors included, so a widget can read why it was
-    // refused. Reflecting the Origin grants nothing: no credentials are honoured,
-    // and the allowlist is enforced by the handlers.
+    // refused — and the request id, to quote when it reports a problem.
+    // Reflecting the Origin grants nothing: no credentials are honoured, and
+    // the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
     const common: HeaderList =
       origin === undefined
         ? [REQUEST_ID_HEADER, id]
-        : [REQUEST_ID_HEADER, id, 'Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
+        : [
+            REQUEST_ID_HEADER,
+            id,
+            'Access-Control-Allow-Origin',
+            origin,
+            'Vary',
+            'Origin',
+            'Access-Control-Expose-Headers',
+            REQUEST_ID_HEADER,
+          ];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, [
         ...common,

@@ -80,6 +80,20 @@ describe('every response carries X-Request-Id', () => {
   });
 });
 
+describe('a widget on another origin', () => {
+  it('may send its own X-Request-Id and read the one answered', async () => {
+    const preflight = await h.http
+      .options(`/run/auth/apps/${appId}/anonymous-session`)
+      .set('Origin', ORIGIN)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'x-request-id');
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/\bX-Request-Id\b/i);
+    const res = await requestAnonymousSession(h, appId).set('X-Request-Id', 'widget-42');
+    expect(res.headers['x-request-id']).toBe('widget-42');
+    expect(res.headers['access-control-expose-headers']).toMatch(/\bX-Request-Id\b/i);
+  });
+});
+
 describe('every log line of a request carries its id', () => {
   function loggingApp() {
     const lines: Record<string, unknown>[] = [];
