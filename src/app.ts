@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { clientIpResolver } from './http/client-ip.js';
 import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
+import { BODY_LIMIT_BYTES, refuseLargeDeclaredBody } from './http/body-limit.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
@@ -15,12 +16,11 @@ import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { opsRouter } from './http/routes/ops.js';
+import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
 import { logSerializers } from './logger.js';
 import { failedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
-
-export const BODY_LIMIT = '64kb';
 
 export function createExpressApp(svc: Services): Express {
   const app = express();
@@ -31,7 +31,10 @@ export function createExpressApp(svc: Services): Express {
   app.set('trust proxy', svc.config.trustProxy);
 
   // Our serializers replace pino-http's, which would log every request header.
-  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers }));
+  // Every log line of a request carries its id as `reqId` (§0).
+  app.use(
+    pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers, genReqId: assignRequestId }),
+  );
 
   const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc), manageApiKeysRouter(svc), manageAuditRouter(svc)];
   // Contract §0's order of answers, one middleware each: unknown route or
@@ -51,7 +54,8 @@ export function createExpressApp(svc: Services): Express {
       clientIp: clientIpResolver(svc.config.trustProxy),
     }),
     requireJsonBody,
-    express.json({ limit: BODY_LIMIT, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
+    refuseLargeDeclaredBody,
+    express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
     requireStorableText,
     ...manageRouters,
   );

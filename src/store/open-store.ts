@@ -8,6 +8,17 @@ import { openSqliteStore } from './sqlite/store.js';
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
+/** The database as logs and messages may name it: never a password. */
+export function databaseLabel(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    return `postgres://${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 export interface OpenStoreOptions {
   migrateOnStart?: boolean;
   /** PostgreSQL: connections in this node's pool. */
