@@ -52,6 +52,7 @@ export async function createApp(store: Store, ctx: WriteContext, scope: AppScope
     enabled: input.enabled,
     allowedDomains: input.config.webClient.allowedDomains,
     allowAnonymous: input.config.webClient.allowAnonymous,
+    customerJwt: {},
     createdAt: now,
     updatedAt: now,
   };

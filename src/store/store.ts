@@ -135,7 +135,7 @@ export interface RateLimitStore {
 }
 
 /** Which cached table another process or node wrote to; '*' when unknown (drop everything). */
-export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | '*';
+export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | 'revocations' | '*';
 
 export interface ChangeFeed {
   /**

@@ -51,6 +51,7 @@ function appRecord(overrides: Partial<AppRecord> = {}): AppRecord {
     enabled: true,
     allowedDomains: ['docs.example.com', '*.example.org'],
     allowAnonymous: true,
+    customerJwt: {},
     createdAt: at(0),
     updatedAt: at(0),
     ...overrides,
@@ -71,11 +72,14 @@ function keyRecord(appId: string, kid: string, createdAt = at(0)): KeyRecord {
 function signingKey(kid: string, createdAt = at(0)): SigningKeyRecord {
   return {
     kid,
+    alg: 'EdDSA',
     privateKey: `-----BEGIN PRIVATE KEY-----\n${kid}\n-----END PRIVATE KEY-----\n`,
     publicJwk: { kty: 'OKP', crv: 'Ed25519', x: `x-${kid}` },
     createdAt,
+    activatesAt: createdAt,
     retiredAt: null,
     publishUntil: null,
+    revokedAt: null,
   };
 }
 

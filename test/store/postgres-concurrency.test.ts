@@ -20,6 +20,7 @@ const app: AppRecord = {
   enabled: true,
   allowedDomains: [],
   allowAnonymous: true,
+  customerJwt: {},
   createdAt: new Date(0),
   updatedAt: new Date(0),
 };
@@ -40,9 +41,12 @@ const signingKey = (kid: string): SigningKeyRecord => ({
   kid,
   privateKey: 'pem',
   publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid },
+  alg: 'EdDSA',
   createdAt: new Date(),
+  activatesAt: new Date(),
   retiredAt: null,
   publishUntil: null,
+  revokedAt: null,
 });
 
 describe.runIf(postgresAvailable)('PostgreSQL, several nodes on one database', () => {

@@ -29,9 +29,12 @@ const signingKey = (kid: string): SigningKeyRecord => ({
   kid,
   privateKey: 'pem',
   publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid },
+  alg: 'EdDSA',
   createdAt: new Date(),
+  activatesAt: new Date(),
   retiredAt: null,
   publishUntil: null,
+  revokedAt: null,
 });
 
 describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
