@@ -46,6 +46,8 @@ export interface AppStore {
   ): Promise<AppRecord | undefined>;
   /** Deletes the app and its keys; false when it was missing. */
   delete(scope: AppScope, appId: string, event?: AuditEventRecord): Promise<boolean>;
+  /** Each tenant and project that has apps (within `within`), with how many, ordered by tenant then project. */
+  projects(within: { tenantId?: string; projectId?: string }): Promise<{ tenantId: string; projectId: string; apps: number }[]>;
 }
 
 export interface KeyStore {

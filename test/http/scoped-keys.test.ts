@@ -205,3 +205,36 @@ describe('lastUsedAt', () => {
     expect(data.id).toMatch(/^key_/);
   });
 });
+
+describe('§2.7 who the caller is, and where it may act', () => {
+  it('GET /manage/me names the root key or the scoped key', async () => {
+    expect((await h.http.get('/manage/me').set(auth).expect(200)).body).toEqual({ data: { type: 'root' } });
+    const expiresAt = new Date(h.clock.now() + 86_400_000).toISOString();
+    const { data, secret } = await createKey({ name: 'Docs', tenantId: 't1', projectId: 'p1', expiresAt });
+    expect((await h.http.get('/manage/me').set(bearer(secret)).expect(200)).body).toEqual({
+      data: { type: 'api_key', id: data.id, name: 'Docs', tenantId: 't1', projectId: 'p1', expiresAt },
+    });
+    expect((await h.http.get('/manage/me')).status).toBe(401);
+  });
+
+  it('GET /manage/projects lists what the caller may reach, with app counts, by tenant then project', async () => {
+    await createTestApp(h, {}, '/manage/tenants/t2/projects/p1/apps');
+    await createTestApp(h);
+    await createTestApp(h);
+    await createTestApp(h, {}, '/manage/tenants/t1/projects/p0/apps');
+    const all = await h.http.get('/manage/projects').set(auth).expect(200);
+    expect(all.body.data).toEqual([
+      { tenantId: 't1', projectId: 'p0', apps: 1 },
+      { tenantId: 't1', projectId: 'p1', apps: 2 },
+      { tenantId: 't2', projectId: 'p1', apps: 1 },
+    ]);
+    expect((await h.http.get('/manage/projects?tenantId=t2').set(auth)).body.data).toEqual([{ tenantId: 't2', projectId: 'p1', apps: 1 }]);
+
+    const tenantKey = (await createKey({ name: 't1', tenantId: 't1' })).secret;
+    expect((await h.http.get('/manage/projects').set(bearer(tenantKey))).body.data.map((p: { projectId: string }) => p.projectId)).toEqual(['p0', 'p1']);
+    expect((await h.http.get('/manage/projects?tenantId=t2').set(bearer(tenantKey))).body.data).toEqual([]);
+    const projectKey = (await createKey({ name: 'p1', tenantId: 't1', projectId: 'p1' })).secret;
+    expect((await h.http.get('/manage/projects').set(bearer(projectKey))).body.data).toEqual([{ tenantId: 't1', projectId: 'p1', apps: 2 }]);
+    expect((await h.http.get('/manage/projects?tenantId=bad!').set(auth)).status).toBe(400);
+  });
+});

@@ -58,6 +58,19 @@ export function createAppStore(db: Tx, pool: pg.Pool): AppStore {
         return after;
       });
     },
+    async projects(within) {
+      return db
+        .select({ tenantId: apps.tenantId, projectId: apps.projectId, apps: count() })
+        .from(apps)
+        .where(
+          and(
+            within.tenantId === undefined ? undefined : eq(apps.tenantId, within.tenantId),
+            within.projectId === undefined ? undefined : eq(apps.projectId, within.projectId),
+          ),
+        )
+        .groupBy(apps.tenantId, apps.projectId)
+        .orderBy(asc(apps.tenantId), asc(apps.projectId));
+    },
     async delete(scope, appId, event) {
       return transaction(pool, async (tx) => {
         // auth_keys rows go with it (ON DELETE CASCADE).

@@ -131,6 +131,21 @@ function sqliteStore(db: Db): Store {
           if (deleted) changes.notifyLocal('apps');
           return deleted;
         }),
+      projects: (within) =>
+        run(() =>
+          db
+            .select({ tenantId: apps.tenantId, projectId: apps.projectId, apps: count() })
+            .from(apps)
+            .where(
+              and(
+                within.tenantId === undefined ? undefined : eq(apps.tenantId, within.tenantId),
+                within.projectId === undefined ? undefined : eq(apps.projectId, within.projectId),
+              ),
+            )
+            .groupBy(apps.tenantId, apps.projectId)
+            .orderBy(asc(apps.tenantId), asc(apps.projectId))
+            .all(),
+        ),
     },
 
     keys: {
