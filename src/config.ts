@@ -19,7 +19,15 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: intInRange(0, 65535, 3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z.string().min(1).default('./data/latchkey.db'),
+    // A SQLite path (or :memory:), or a PostgreSQL URL; any other URL scheme
+    // (mysql://, http://, file://…) is a mistake, not a file name.
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .refine((url) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || /^postgres(ql)?:\/\//i.test(url), {
+        message: 'must be a SQLite file path, :memory:, or a postgres:// or postgresql:// URL',
+      })
+      .default('./data/latchkey.db'),
     MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
     // PostgreSQL only: connections per node (one more listens for changes).
     PG_POOL_MAX: intInRange(1, 1000, 10),

@@ -40,6 +40,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('accepts SQLite paths and PostgreSQL URLs for DATABASE_URL', () => {
+    for (const url of ['./data/x.db', '/var/lib/latchkey.db', ':memory:', 'postgres://u:p@h/db', 'postgresql://h:5432/db']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
+  });
+
   it('treats an empty value (`PORT=` in an env file) as unset', () => {
     expect(loadConfig({ PORT: '', POW_HMAC_SECRET: '' })).toMatchObject({ port: 3000, pow: null });
   });
@@ -85,6 +91,9 @@ describe('loadConfig', () => {
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
+    ['DATABASE_URL', 'mysql://db/latchkey'],
+    ['DATABASE_URL', 'http://example.com/db'],
+    ['DATABASE_URL', 'file:///tmp/x.db'],
     ['AUDIT_RETENTION_DAYS', '0'],
     ['AUDIT_RETENTION_DAYS', '3651'],
     ['PG_POOL_MAX', '0'],
