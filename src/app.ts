@@ -15,6 +15,7 @@ import { manageApiKeysRouter } from './http/routes/manage-api-keys.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
+import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
 import { opsRouter } from './http/routes/ops.js';
 import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
@@ -36,7 +37,13 @@ export function createExpressApp(svc: Services): Express {
     pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers, genReqId: assignRequestId }),
   );
 
-  const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc), manageApiKeysRouter(svc), manageAuditRouter(svc)];
+  const manageRouters = [
+    manageAppsRouter(svc),
+    manageKeysRouter(svc),
+    manageRevocationsRouter(svc),
+    manageApiKeysRouter(svc),
+    manageAuditRouter(svc),
+  ];
   // Contract §0's order of answers, one middleware each: unknown route or
   // method (404/405), failed-authentication lockout (429), key (401), media
   // type (415) and size (413), body text (400); the routers then validate the
