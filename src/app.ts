@@ -16,6 +16,7 @@ import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { manageMeRouter } from './http/routes/manage-me.js';
+import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
 import { opsRouter } from './http/routes/ops.js';
 import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
@@ -40,6 +41,7 @@ export function createExpressApp(svc: Services): Express {
   const manageRouters = [
     manageAppsRouter(svc),
     manageKeysRouter(svc),
+    manageRevocationsRouter(svc),
     manageApiKeysRouter(svc),
     manageAuditRouter(svc),
     manageMeRouter(svc),

@@ -28,6 +28,7 @@ export const ERRORS = {
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },
   kid_conflict: { status: 409, message: 'A key with this kid already exists for the app.' },
   key_limit_reached: { status: 409, message: 'An app can hold at most 5 keys.' },
+  revocation_limit_reached: { status: 409, message: 'An app can hold at most 10000 live revocations.' },
   payload_too_large: { status: 413, message: 'The request body exceeds 64 KiB.' },
   unsupported_media_type: { status: 415, message: 'The request body must be application/json.' },
   headers_too_large: { status: 431, message: 'The request line and headers exceed 16 KiB.' },

@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { databaseLabel, openStore } from './store/open-store.js';
 import { startAuditRetention } from './audit/retention.js';
+import { startRevocationPurge } from './revocations/purge-expired.js';
 
 /** A start-up failure an operator can fix: one line on stderr, no stack trace, exit 1. */
 function fail(message: string): never {
@@ -33,7 +34,8 @@ const store = await openStore(config.databaseUrl, {
   log: logger,
 }).catch((error: unknown) => fail(`cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`));
 const svc = await createServices({ config, store, logger });
-const stopHousekeeping = startAuditRetention(svc, config.auditRetentionDays);
+const stopAuditRetention = startAuditRetention(svc, config.auditRetentionDays);
+const stopRevocationPurge = startRevocationPurge(svc);
 
 if (svc.manageKey.generated) {
   // Shown once: only its hash is stored. Set MANAGE_API_KEY to choose your own.
@@ -55,7 +57,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await http.stop();
-  stopHousekeeping();
+  stopAuditRetention();
+  stopRevocationPurge();
   await store.close().catch(() => {});
   logger.info('stopped');
   process.exit(0);

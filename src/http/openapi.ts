@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { appResource, createAppBody, patchAppBody } from '../apps/app-schema.js';
 import { ERRORS } from '../errors.js';
 import { addKeyBody, keyResource } from '../keys/key-schema.js';
+import { addRevocationBody, revocationResource } from '../revocations/revocation-schema.js';
 import { PATH_PATTERNS } from './validation.js';
 
 const input = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
@@ -55,6 +56,7 @@ const introspection = z.object({
   prompt: z.string().nullable(),
   verifiedClaims: z.record(z.string(), z.unknown()),
   expiresAt: z.iso.datetime(),
+  sessionId: z.string(),
 });
 
 const challenge = z.object({
@@ -157,6 +159,26 @@ export function buildOpenApi() {
           summary: 'Delete a customer public key',
           security: bearer,
           responses: { ...ok(204, 'Deleted'), ...errors('unauthorized', 'app_not_found', 'key_not_found') },
+        },
+      },
+      [`${appsPath}/{appId}/revocations`]: {
+        parameters: [...scope, param('appId')],
+        get: {
+          summary: 'List session revocations, newest first',
+          security: bearer,
+          responses: {
+            ...ok(200, 'Revocations', output(z.object({ data: z.array(revocationResource) }))),
+            ...errors('unauthorized', 'app_not_found'),
+          },
+        },
+        post: {
+          summary: 'Revoke sessions: one (jti), a user (userId) or all issued before a time (issuedBefore)',
+          security: bearer,
+          requestBody: { required: true, ...json(input(addRevocationBody)) },
+          responses: {
+            ...ok(201, 'Revoked', output(z.object({ data: revocationResource }))),
+            ...errors('validation_failed', 'unauthorized', 'app_not_found', 'revocation_limit_reached'),
+          },
         },
       },
       '/run/auth/pow/challenge': {

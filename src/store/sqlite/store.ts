@@ -3,13 +3,13 @@
 // and returns a settled promise; the atomic steps lean on SQLite's single
 // writer (BEGIN IMMEDIATE takes the write lock before reading).
 import Database from 'better-sqlite3';
-import { and, asc, count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { AppScope, SigningKeyRecord } from '../records.js';
-import type { AddKeyResult, RevokeApiKeyResult, Store } from '../store.js';
+import type { AddKeyResult, AddRevocationResult, RevokeApiKeyResult, Store } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { createChangeFeed } from './change-feed.js';
 import { openDatabase, type Db } from './open.js';
-import { apiKeys, apps, auditEvents, authKeys, settings, signingKeys } from './schema.js';
+import { apiKeys, apps, auditEvents, authKeys, revocations, settings, signingKeys } from './schema.js';
 
 // SQLite result codes that mean "not now", not "never": the HTTP layers answer
 // them with 503 and Retry-After instead of 500.
@@ -70,6 +70,8 @@ function sqliteStore(db: Db): Store {
   const peek = sqlite.prepare('SELECT hits, window_start AS windowStart FROM rate_limits WHERE bucket = ? AND key = ?');
   const purgeWindows = sqlite.prepare('DELETE FROM rate_limits WHERE window_start + ? <= ?');
   const ping = sqlite.prepare('SELECT 1').pluck();
+  const useJti = sqlite.prepare('INSERT OR IGNORE INTO used_jtis (app_id, jti, expires_at) VALUES (?, ?, ?)');
+  const purgeJtis = sqlite.prepare('DELETE FROM used_jtis WHERE expires_at <= ?');
 
   return {
     kind: 'sqlite',
@@ -103,11 +105,13 @@ function sqliteStore(db: Db): Store {
       getById: (appId) => run(() => db.select().from(apps).where(eq(apps.id, appId)).get()),
       update: (scope, appId, fields, event) =>
         run(() => {
-          const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
           const result = db.transaction(
             (tx) => {
               const before = tx.select().from(apps).where(inScope(scope, appId)).get();
-              if (!before || Object.keys(set).length === 0) return { row: before, wrote: false };
+              if (!before) return { row: before, wrote: false };
+              const changes = typeof fields === 'function' ? fields(before) : fields;
+              const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+              if (Object.keys(set).length === 0) return { row: before, wrote: false };
               const audit = event?.(before, { ...before, ...set });
               if (audit === null) return { row: before, wrote: false };
               // drizzle leaves `undefined` columns alone, which is exactly merge-patch.
@@ -311,6 +315,49 @@ function sqliteStore(db: Db): Store {
           return { events: page.map(({ seq: _seq, ...event }) => event), next };
         }),
       purge: (before) => run(() => db.delete(auditEvents).where(lt(auditEvents.at, before)).run().changes),
+    },
+
+    revocations: {
+      add: (revocation, max, event) =>
+        run(() => {
+          // BEGIN IMMEDIATE: the count and the insert see one state, across processes.
+          const result = db.transaction(
+            (tx): AddRevocationResult => {
+              if (!tx.select({ id: apps.id }).from(apps).where(eq(apps.id, revocation.appId)).get()) {
+                return { ok: false, reason: 'app_not_found' };
+              }
+              const live = tx
+                .select({ n: count() })
+                .from(revocations)
+                .where(and(eq(revocations.appId, revocation.appId), gt(revocations.expiresAt, revocation.createdAt)))
+                .get();
+              if ((live?.n ?? 0) >= max) return { ok: false, reason: 'revocation_limit_reached' };
+              tx.insert(revocations).values(revocation).run();
+              tx.insert(auditEvents).values(event).run();
+              return { ok: true, revocation };
+            },
+            { behavior: 'immediate' },
+          );
+          if (result.ok) changes.notifyLocal('revocations');
+          return result;
+        }),
+      list: (appId) =>
+        run(() =>
+          // rowid breaks ties between revocations made in the same millisecond.
+          db.select().from(revocations).where(eq(revocations.appId, appId)).orderBy(desc(revocations.createdAt), sql`rowid desc`).all(),
+        ),
+      listLive: (now) => run(() => db.select().from(revocations).where(gt(revocations.expiresAt, now)).all()),
+      purge: (now) =>
+        run(() => {
+          const purged = db.delete(revocations).where(lte(revocations.expiresAt, now)).run().changes;
+          if (purged > 0) changes.notifyLocal('revocations');
+          return purged;
+        }),
+    },
+
+    usedJtis: {
+      use: (appId, jti, expiresAtSeconds) => run(() => useJti.run(appId, jti, expiresAtSeconds).changes === 1),
+      purge: (nowSeconds) => run(() => purgeJtis.run(nowSeconds).changes),
     },
 
     ping: () => run(() => void ping.get()),
