@@ -7,6 +7,7 @@ import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { databaseLabel, openStore } from './store/open-store.js';
+import { DatabaseOpenError } from './store/store-errors.js';
 import { startAuditRetention } from './audit/retention.js';
 import { startRevocationPurge } from './revocations/purge-expired.js';
 
@@ -32,8 +33,14 @@ const store = await openStore(config.databaseUrl, {
   poolMax: config.pgPoolMax,
   cachePollSeconds: config.cachePollSeconds,
   log: logger,
-}).catch((error: unknown) => fail(`cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`));
-const svc = await createServices({ config, store, logger });
+}).catch((error: unknown) =>
+  // A DatabaseOpenError already says which database and why, in one line.
+  fail(error instanceof DatabaseOpenError ? error.message : `cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`),
+);
+const svc = await createServices({ config, store, logger }).catch((error: unknown) => {
+  if (error instanceof DatabaseOpenError) fail(error.message);
+  throw error;
+});
 const stopAuditRetention = startAuditRetention(svc, config.auditRetentionDays);
 const stopRevocationPurge = startRevocationPurge(svc);
 

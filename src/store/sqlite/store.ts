@@ -6,32 +6,11 @@ import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gt, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { AppScope, SigningKeyRecord } from '../records.js';
 import type { AddKeyResult, AddRevocationResult, RevokeApiKeyResult, Store } from '../store.js';
-import { StoreUnavailableError } from '../store-errors.js';
+import { duringStartup, guardStore } from './busy-timeout.js';
 import { createChangeFeed } from './change-feed.js';
+import { checkReady } from './readiness.js';
 import { openDatabase, type Db } from './open.js';
 import { apiKeys, apps, auditEvents, authKeys, revocations, settings, signingKeys } from './schema.js';
-
-// SQLite result codes that mean "not now", not "never": the HTTP layers answer
-// them with 503 and Retry-After instead of 500.
-const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|READONLY|FULL|PROTOCOL|NOTADB|CORRUPT)/;
-
-function unavailable(error: unknown): never {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && UNAVAILABLE.test(code)) throw new StoreUnavailableError(code);
-  if (error instanceof TypeError && /database connection is not open/.test(error.message)) {
-    throw new StoreUnavailableError('database closed');
-  }
-  throw error;
-}
-
-/** Runs one synchronous unit of store work, mapping "cannot serve now" errors. */
-async function run<T>(work: () => T): Promise<T> {
-  try {
-    return work();
-  } catch (error) {
-    return unavailable(error);
-  }
-}
 
 const inScope = (scope: AppScope, appId: string) =>
   and(eq(apps.id, appId), eq(apps.tenantId, scope.tenantId), eq(apps.projectId, scope.projectId));
@@ -45,8 +24,8 @@ export function sqliteConnection(store: Store): Database.Database | undefined {
   return connections.get(store);
 }
 
-export function openSqliteStore(url: string): Store {
-  const db: Db = openDatabase(url);
+export function openSqliteStore(url: string, options: { migrate?: boolean } = {}): Store {
+  const db: Db = openDatabase(url, options);
   const store = sqliteStore(db);
   connections.set(store, db.$client);
   return store;
@@ -54,6 +33,10 @@ export function openSqliteStore(url: string): Store {
 
 function sqliteStore(db: Db): Store {
   const sqlite: Database.Database = db.$client;
+  // Runs one synchronous unit of store work: "cannot serve now" errors become
+  // StoreUnavailableError (and a lock held elsewhere makes this connection
+  // fail fast for a moment, ./busy-timeout.ts); anything else is a bug.
+  const run = async <T>(work: () => T): Promise<T> => guardStore(sqlite, work);
   const changes = createChangeFeed(sqlite);
 
   const spend = sqlite.prepare('INSERT OR IGNORE INTO spent_challenges (challenge, expires_at) VALUES (?, ?)');
@@ -69,7 +52,6 @@ function sqliteStore(db: Db): Store {
   );
   const peek = sqlite.prepare('SELECT hits, window_start AS windowStart FROM rate_limits WHERE bucket = ? AND key = ?');
   const purgeWindows = sqlite.prepare('DELETE FROM rate_limits WHERE window_start + ? <= ?');
-  const ping = sqlite.prepare('SELECT 1').pluck();
   const useJti = sqlite.prepare('INSERT OR IGNORE INTO used_jtis (app_id, jti, expires_at) VALUES (?, ?, ?)');
   const purgeJtis = sqlite.prepare('DELETE FROM used_jtis WHERE expires_at <= ?');
 
@@ -195,18 +177,22 @@ function sqliteStore(db: Db): Store {
 
     signingKeys: {
       ensureCurrent: (make) =>
-        run(() => {
-          const created = db.transaction(
-            (tx) => {
-              const current = tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt)).get();
-              if (current) return false;
-              tx.insert(signingKeys).values(make()).run();
-              return true;
-            },
-            { behavior: 'immediate' },
-          );
-          if (created) changes.notifyLocal('signing_keys');
-        }),
+        // Called at start, when processes starting together take turns for the
+        // write lock: it waits with the start-up timeout (./busy-timeout.ts).
+        run(() =>
+          duringStartup(sqlite, () => {
+            const created = db.transaction(
+              (tx) => {
+                const current = tx.select({ kid: signingKeys.kid }).from(signingKeys).where(isNull(signingKeys.retiredAt)).get();
+                if (current) return false;
+                tx.insert(signingKeys).values(make()).run();
+                return true;
+              },
+              { behavior: 'immediate' },
+            );
+            if (created) changes.notifyLocal('signing_keys');
+          }),
+        ),
       rotate: (make, retiredAt, publishUntil) =>
         run(() => {
           const result = db.transaction(
@@ -360,7 +346,7 @@ function sqliteStore(db: Db): Store {
       purge: (nowSeconds) => run(() => purgeJtis.run(nowSeconds).changes),
     },
 
-    ping: () => run(() => void ping.get()),
+    ping: () => run(() => checkReady(sqlite)),
     close: () => run(() => (sqlite.open ? void sqlite.close() : undefined)),
   };
 }
