@@ -8,6 +8,7 @@ import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { databaseLabel, openStore } from './store/open-store.js';
 import { startAuditRetention } from './audit/retention.js';
+import { KeyEncryptionError } from './signing/key-encryption.js';
 
 /** A start-up failure an operator can fix: one line on stderr, no stack trace, exit 1. */
 function fail(message: string): never {
@@ -32,7 +33,9 @@ const store = await openStore(config.databaseUrl, {
   cachePollSeconds: config.cachePollSeconds,
   log: logger,
 }).catch((error: unknown) => fail(`cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`));
-const svc = await createServices({ config, store, logger });
+const svc = await createServices({ config, store, logger }).catch((error: unknown) =>
+  error instanceof KeyEncryptionError ? fail(error.message) : Promise.reject(error),
+);
 const stopHousekeeping = startAuditRetention(svc, config.auditRetentionDays);
 
 if (svc.manageKey.generated) {
