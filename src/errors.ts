@@ -23,6 +23,7 @@ export const ERRORS = {
   app_not_found: { status: 404, message: 'App not found.' },
   key_not_found: { status: 404, message: 'Key not found.' },
   api_key_not_found: { status: 404, message: 'Management key not found.' },
+  signing_key_not_found: { status: 404, message: 'Signing key not found.' },
   pow_disabled: { status: 404, message: 'Proof of work is not enabled on this service.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },

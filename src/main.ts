@@ -10,6 +10,7 @@ import { databaseLabel, openStore } from './store/open-store.js';
 import { DatabaseOpenError } from './store/store-errors.js';
 import { startAuditRetention } from './audit/retention.js';
 import { startRevocationPurge } from './revocations/purge-expired.js';
+import { KeyEncryptionError } from './signing/key-encryption.js';
 
 /** A start-up failure an operator can fix: one line on stderr, no stack trace, exit 1. */
 function fail(message: string): never {
@@ -38,7 +39,8 @@ const store = await openStore(config.databaseUrl, {
   fail(error instanceof DatabaseOpenError ? error.message : `cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`),
 );
 const svc = await createServices({ config, store, logger }).catch((error: unknown) => {
-  if (error instanceof DatabaseOpenError) fail(error.message);
+  // Both say what to fix in one line: a database still locked, a wrong KEY_ENCRYPTION_SECRET.
+  if (error instanceof DatabaseOpenError || error instanceof KeyEncryptionError) fail(error.message);
   throw error;
 });
 const stopAuditRetention = startAuditRetention(svc, config.auditRetentionDays);

@@ -44,7 +44,7 @@ export async function createServices(options: { config: Config; store: Store; cl
     apps: new AppCache(store),
     revocations: new RevocationCache(store, clock),
     usedJtis: createUsedJtis(store, clock),
-    keyring: await Keyring.open(store, clock),
+    keyring: await Keyring.open(store, clock, config),
     spentChallenges: createSpentChallenges(store, clock),
     rateLimiter: createRateLimiter({ store, clock, logger }, 'sessions', config.rateLimitPerMinute),
     failedAuthLimiter: createRateLimiter({ store, clock, logger }, 'manage-auth', FAILED_AUTH_LIMIT),

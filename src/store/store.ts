@@ -133,16 +133,43 @@ export interface AuditStore {
   purge(before: Date): Promise<number>;
 }
 
+/** New times for one existing signing key (the fields a lifecycle step moves). */
+export interface SigningKeyUpdate {
+  kid: string;
+  set: Partial<Pick<SigningKeyRecord, 'activatesAt' | 'retiredAt' | 'publishUntil' | 'revokedAt'>>;
+}
+
+/**
+ * One lifecycle step (rotation, revocation), decided by domain code from the
+ * keys as they are: updates applied in order — a key that leaves "newest"
+ * (retiredAt set) before another becomes it (retiredAt cleared), as the
+ * one-newest-key rule is checked per statement — then the insert, then the event.
+ */
+export interface SigningKeyChange {
+  updates: SigningKeyUpdate[];
+  insert?: SigningKeyRecord;
+  event?: AuditEventRecord;
+}
+
 export interface SigningKeyStore {
   /**
-   * Inserts `make()`'s key when no key is current. At most one current key
-   * cluster-wide, however many nodes start at once.
+   * Inserts `make()`'s key when no key is the newest (retiredAt null). At most
+   * one such key cluster-wide, however many nodes start at once.
    */
   ensureCurrent(make: () => SigningKeyRecord): Promise<void>;
-  /** Retires every current key (published until `publishUntil`) and inserts `make()`'s key, atomically. */
-  rotate(make: () => SigningKeyRecord, retiredAt: Date, publishUntil: Date): Promise<{ kid: string; retired: string[] }>;
+  /**
+   * Reads every key and applies what `plan` decides, with its audit event, in
+   * one transaction that excludes every other ensureCurrent/change (SQLite:
+   * BEGIN IMMEDIATE; PostgreSQL: an advisory lock). `plan` answers null for no change.
+   */
+  change<T>(plan: (keys: SigningKeyRecord[]) => { change: SigningKeyChange | null; result: T }): Promise<T>;
   /** Oldest first. */
   all(): Promise<SigningKeyRecord[]>;
+  /**
+   * Replaces a key's stored private key when it is still `expected` (the same
+   * key in another form: encrypted at rest); false when it was not.
+   */
+  replacePrivateKey(kid: string, expected: string, privateKey: string): Promise<boolean>;
 }
 
 export interface SpentChallengeStore {

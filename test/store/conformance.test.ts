@@ -83,6 +83,22 @@ function signingKey(kid: string, createdAt = at(0)): SigningKeyRecord {
   };
 }
 
+function auditEventRecord(action: string, target: string): AuditEventRecord {
+  return {
+    id: `evt_${action}_${target}`,
+    at: at(0),
+    action,
+    actor: { type: 'cli' },
+    tenantId: null,
+    projectId: null,
+    appId: null,
+    target,
+    changes: null,
+    ip: null,
+    requestId: null,
+  };
+}
+
 if (factories.length === 0) {
   it.skip('no store implementation to test: run with LATCHKEY_TEST_STORE=postgres (or add the SQLite factory)', () => {});
 }
@@ -224,22 +240,59 @@ describe.each(factories)('$name store', (factory) => {
       expect(await store.signingKeys.all()).toEqual([signingKey('sk1')]);
     });
 
-    it('rotates: retires every current key until publishUntil and makes the new one current', async () => {
+    it('applies a planned change with its audit event in one transaction: updates in order, then the insert', async () => {
       await store.signingKeys.ensureCurrent(() => signingKey('first'));
-      const rotated = await store.signingKeys.rotate(() => signingKey('second'), at(10), at(99));
-      expect(rotated).toEqual({ kid: 'second', retired: ['first'] });
+      const event = auditEventRecord('signing_key.rotated', 'second');
+      const result = await store.signingKeys.change((keys) => {
+        expect(keys).toEqual([signingKey('first')]);
+        return {
+          change: { updates: [{ kid: 'first', set: { retiredAt: at(10), publishUntil: at(99) } }], insert: signingKey('second'), event },
+          result: 'done',
+        };
+      });
+      expect(result).toBe('done');
       // Same createdAt: the order of creation decides.
-      expect(await store.signingKeys.all()).toEqual([
-        { ...signingKey('first'), retiredAt: at(10), publishUntil: at(99) },
-        signingKey('second'),
-      ]);
+      expect(await store.signingKeys.all()).toEqual([{ ...signingKey('first'), retiredAt: at(10), publishUntil: at(99) }, signingKey('second')]);
+      expect((await store.audit.list({ limit: 10 })).events).toEqual([event]);
       await store.signingKeys.ensureCurrent(() => signingKey('third'));
       expect((await store.signingKeys.all()).map((key) => key.kid)).toEqual(['first', 'second']);
     });
 
+    it('changes nothing when the plan says so, and lets a key become the newest again', async () => {
+      await store.signingKeys.ensureCurrent(() => signingKey('a'));
+      expect(await store.signingKeys.change(() => ({ change: null, result: 1 }))).toBe(1);
+      await store.signingKeys.change(() => ({
+        change: { updates: [{ kid: 'a', set: { retiredAt: at(5), publishUntil: at(6) } }], insert: signingKey('b') },
+        result: null,
+      }));
+      // b revoked, a back to open-ended: b leaves "newest" before a takes its place.
+      await store.signingKeys.change(() => ({
+        change: {
+          updates: [
+            { kid: 'b', set: { revokedAt: at(3), retiredAt: at(3) } },
+            { kid: 'a', set: { retiredAt: null, publishUntil: null } },
+          ],
+        },
+        result: null,
+      }));
+      expect(await store.signingKeys.all()).toEqual([signingKey('a'), { ...signingKey('b'), revokedAt: at(3), retiredAt: at(3) }]);
+      expect((await store.audit.list({ limit: 10 })).events).toEqual([]);
+    });
+
+    it('replaces a stored private key only while it is the one expected', async () => {
+      await store.signingKeys.ensureCurrent(() => signingKey('k'));
+      const clear = signingKey('k').privateKey;
+      expect(await store.signingKeys.replacePrivateKey('k', clear, 'enc:v1:a:b:c')).toBe(true);
+      expect(await store.signingKeys.replacePrivateKey('k', clear, 'enc:v1:d:e:f')).toBe(false);
+      expect((await store.signingKeys.all())[0]!.privateKey).toBe('enc:v1:a:b:c');
+    });
+
     it('lists keys oldest first', async () => {
       await store.signingKeys.ensureCurrent(() => signingKey('late', at(50)));
-      await store.signingKeys.rotate(() => signingKey('early', at(10)), at(60), at(70));
+      await store.signingKeys.change(() => ({
+        change: { updates: [{ kid: 'late', set: { retiredAt: at(60), publishUntil: at(70) } }], insert: signingKey('early', at(10)) },
+        result: null,
+      }));
       expect((await store.signingKeys.all()).map((key) => key.kid)).toEqual(['early', 'late']);
     });
   });

@@ -103,7 +103,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     apps: reporting(guardMethods(createAppStore(db, pool), deadlineMs), 'apps', ['create', 'update', 'delete']),
     keys: reporting(guardMethods(createKeyStore(db, pool), deadlineMs), 'auth_keys', ['add', 'delete']),
-    signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'rotate']),
+    signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'change']),
     spentChallenges,
     settings: guardMethods(createSettingStore(db), deadlineMs),
     rateLimits: guardMethods(createRateLimitStore(pool), deadlineMs, ['purge']),

@@ -4,7 +4,7 @@
 // writer (BEGIN IMMEDIATE takes the write lock before reading).
 import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gt, isNull, lt, lte, sql } from 'drizzle-orm';
-import type { AppScope, SigningKeyRecord } from '../records.js';
+import type { AppScope } from '../records.js';
 import type { AddKeyResult, AddRevocationResult, RevokeApiKeyResult, Store } from '../store.js';
 import { duringStartup, guardStore } from './busy-timeout.js';
 import { createChangeFeed } from './change-feed.js';
@@ -193,26 +193,32 @@ function sqliteStore(db: Db): Store {
             if (created) changes.notifyLocal('signing_keys');
           }),
         ),
-      rotate: (make, retiredAt, publishUntil) =>
+      change: (plan) =>
         run(() => {
-          const result = db.transaction(
+          const { result, changed } = db.transaction(
             (tx) => {
-              const retired = tx
-                .update(signingKeys)
-                .set({ retiredAt, publishUntil })
-                .where(isNull(signingKeys.retiredAt))
-                .returning({ kid: signingKeys.kid })
-                .all()
-                .map((row) => row.kid);
-              const row: SigningKeyRecord = make();
-              tx.insert(signingKeys).values(row).run();
-              return { kid: row.kid, retired };
+              const keys = tx.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), sql`rowid`).all();
+              const { change, result } = plan(keys);
+              if (!change) return { result, changed: false };
+              for (const { kid, set } of change.updates) tx.update(signingKeys).set(set).where(eq(signingKeys.kid, kid)).run();
+              if (change.insert) tx.insert(signingKeys).values(change.insert).run();
+              if (change.event) tx.insert(auditEvents).values(change.event).run();
+              return { result, changed: true };
             },
             { behavior: 'immediate' },
           );
-          changes.notifyLocal('signing_keys');
+          if (changed) changes.notifyLocal('signing_keys');
           return result;
         }),
+      replacePrivateKey: (kid, expected, privateKey) =>
+        run(
+          () =>
+            db
+              .update(signingKeys)
+              .set({ privateKey })
+              .where(and(eq(signingKeys.kid, kid), eq(signingKeys.privateKey, expected)))
+              .run().changes === 1,
+        ),
       all: () => run(() => db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), sql`rowid`).all()),
     },
 
