@@ -39,7 +39,8 @@ export async function introspect(
     appId: app.id,
     nowSeconds: toSeconds(deps.clock.now()),
   });
-  if (!verified.ok) return { ok: false, code: 'invalid_token' };
+  // A genuine token of a revoked signing key is refused as revoked (§4.4); anything else has no reason.
+  if (!verified.ok) return verified.reason ? { ok: false, code: 'invalid_token', reason: verified.reason } : { ok: false, code: 'invalid_token' };
   const p = verified.payload;
   // Tokens carry their tenant and project; an app moved or recreated elsewhere does not inherit them.
   if (p.tid !== app.tenantId || p.pid !== app.projectId) return { ok: false, code: 'invalid_token' };

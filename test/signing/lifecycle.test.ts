@@ -162,7 +162,7 @@ describe('revocation', () => {
 
     const refused = await introspect(h, app.id, session.token);
     expect(refused.status).toBe(401);
-    expect(refused.body.error.code).toBe('invalid_token');
+    expect(refused.body.error).toMatchObject({ code: 'invalid_token', reason: 'revoked' });
     const refreshed = await requestAnonymousSession(h, app.id, { bearer: session.token }).expect(200);
     expect(refreshed.body.userId).not.toBe(session.userId);
     expect(signedBy(refreshed.body.token)).toBe(pending.kid);
