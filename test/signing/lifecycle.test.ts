@@ -175,6 +175,8 @@ describe('revocation', () => {
     const expected = { issuer: h.config.issuer, appId: app.id, nowSeconds: h.clock.seconds };
     expect((await verifySessionToken(h.svc.keyring, session.token, expected)).ok).toBe(true);
     await revoke(h, first.kid);
+    // The keyring reloads once the revocation is committed (the run API waits for it before serving).
+    await h.svc.keyring.settled;
     expect(await verifySessionToken(h.svc.keyring, session.token, expected)).toEqual({ ok: false, reason: 'revoked' });
     // A forged signature under the revoked kid learns nothing more than "invalid".
     const forged = `${session.token.slice(0, session.token.lastIndexOf('.'))}.${'A'.repeat(86)}`;
