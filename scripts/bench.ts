@@ -205,7 +205,10 @@ function postgresCpuMicros(): number | undefined {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(entry) === root || Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+      // The postmaster's own time includes its reaped children's (cutime, cstime), so
+      // a backend that exits between two samples does not take its CPU with it.
+      if (Number(entry) === root) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10_000;
+      else if (Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) * 10_000;
     } catch {
       // ended while we looked
     }

@@ -136,7 +136,11 @@ async function waitForLog(spawned: Spawned, message: string): Promise<Record<str
   const read = (async () => {
     for (;;) {
       const { value, done } = await spawned.lines.next();
-      if (done) throw new Error(`exited (${spawned.child.exitCode ?? spawned.child.signalCode}) before '${message}': ${spawned.output()}`);
+      if (done) {
+        // stdout closes a moment before the exit status is known.
+        if (!exited(spawned.child)) await new Promise((resolve) => spawned.child.once('exit', resolve));
+        throw new Error(`exited (${spawned.child.exitCode ?? spawned.child.signalCode}) before '${message}': ${spawned.output()}`);
+      }
       let entry: Record<string, unknown>;
       try {
         entry = JSON.parse(value) as Record<string, unknown>;
