@@ -1,7 +1,8 @@
-// latchkey's benchmark: the real service (production mode, temporary SQLite,
-// no rate limit) against a bare node:http ceiling doing only the unavoidable
-// work (scripts/bench/ceiling.ts), under the same autocannon load from a
-// separate process, interleaved round by round so machine drift hits both.
+// latchkey's benchmark: the real service (production mode, temporary SQLite
+// or PostgreSQL, no rate limit) against a bare node:http ceiling doing only
+// the unavoidable work (scripts/bench/ceiling.ts) on the same store, under the
+// same autocannon load from a separate process, interleaved round by round so
+// machine drift hits both.
 // Prints requests/s, p50/p99 latency, peak RSS, CPU per request and service ÷
 // ceiling per scenario (medians over rounds) and writes the figures as JSON.
 //
@@ -10,15 +11,19 @@
 //   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check
 //   npm run bench -- --memory              # RSS over 1 000 000 anonymous sessions
 //   npm run bench -- --profile --only pow  # CPU profiles of the service and ceiling under that load
+//   npm run bench -- --store postgres      # every scenario on PostgreSQL: DATABASE_URL when it is a
+//                                          # postgres:// URL, else a throwaway durable cluster (fsync on)
 //   (--out <dir> for the JSON and profiles, --port-base <n> for the four ports used)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import type { LoadJob, LoadResult } from './bench/load.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './test-postgres.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,8 +36,14 @@ const { values: opts } = parseArgs({
     sessions: { type: 'string', default: '1000000' },
     out: { type: 'string', default: 'bench-results' },
     'port-base': { type: 'string', default: '4100' },
+    store: { type: 'string', default: 'sqlite' },
   },
 });
+if (opts.store !== 'sqlite' && opts.store !== 'postgres') {
+  console.error('bench: --store is sqlite or postgres');
+  process.exit(2);
+}
+const STORE = opts.store;
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
@@ -46,10 +57,42 @@ if (opts.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
 
 const work = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
 const children: ChildProcess[] = [];
+let throwaway: ThrowawayPostgres | undefined;
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
+  if (throwaway) {
+    // Only when the bench did not end normally (finish() destroys it): an
+    // 'exit' handler cannot wait, so PostgreSQL gets its immediate-shutdown
+    // signal and its directory goes.
+    try {
+      process.kill(throwaway.postmasterPid(), 'SIGQUIT');
+    } catch {}
+    rmSync(dirname(throwaway.dataDir), { recursive: true, force: true });
+  }
 });
+process.on('SIGINT', () => process.exit(130));
+
+/** Stops what the bench started, the throwaway PostgreSQL included, and exits. */
+async function finish(code: number): Promise<never> {
+  for (const child of children) child.kill('SIGKILL');
+  await throwaway?.destroy();
+  throwaway = undefined;
+  process.exit(code);
+}
+
+// PostgreSQL: one database for both services (two nodes of one cluster, as
+// far as latchkey can tell) and their ceilings.
+let postgresUrl: string | undefined;
+if (STORE === 'postgres') {
+  const given = process.env.DATABASE_URL;
+  if (given && /^postgres(ql)?:\/\//i.test(given)) postgresUrl = given;
+  else {
+    // Durable, as in production: every spent challenge is fsynced before it counts.
+    throwaway = await startThrowawayPostgres({ durable: true });
+    postgresUrl = throwaway.url;
+  }
+}
 
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -66,7 +109,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
   });
 }
 
-type Sample = LoadResult & { rssMb: number; cpuUs: number; mainCpuUs: number };
+type Sample = LoadResult & { rssMb: number; cpuUs: number; mainCpuUs: number; dbCpuUs?: number };
 
 interface Server {
   name: string;
@@ -83,7 +126,7 @@ function profileFlags(name: string): string[] {
 }
 
 async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
-  const databaseUrl = join(work, `${name}.db`);
+  const databaseUrl = postgresUrl ?? join(work, `${name}.db`);
   const child = spawn(process.execPath, [...profileFlags(name), 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH,
@@ -152,6 +195,27 @@ function cpuMicros(pid: number, tid = pid): number {
   }
 }
 
+/** CPU used by a throwaway PostgreSQL server: the postmaster and its backends, in µs. */
+function postgresCpuMicros(): number | undefined {
+  if (!throwaway) return undefined;
+  const root = throwaway.postmasterPid();
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // The postmaster's own time includes its reaped children's (cutime, cstime), so
+      // a backend that exits between two samples does not take its CPU with it.
+      if (Number(entry) === root) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10_000;
+      else if (Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
+}
+
 /** CPU used by all of a process's threads, in µs. */
 function processCpuMicros(pid: number): number {
   try {
@@ -169,7 +233,7 @@ function processCpuMicros(pid: number): number {
  * (WebCrypto jobs run on libuv's thread pool).
  */
 async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }): Promise<Sample> {
-  const cpuBefore = { all: processCpuMicros(server.pid), main: cpuMicros(server.pid) };
+  const cpuBefore = { all: processCpuMicros(server.pid), main: cpuMicros(server.pid), db: postgresCpuMicros() };
   let peak = rssKb(server.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid))), 100);
   const { path, ...rest } = job;
@@ -186,13 +250,14 @@ async function load(server: Server, job: Omit<LoadJob, 'url'> & { path: string }
     rssMb: Math.round(peak / 1024),
     cpuUs: Math.round((processCpuMicros(server.pid) - cpuBefore.all) / requests),
     mainCpuUs: Math.round((cpuMicros(server.pid) - cpuBefore.main) / requests),
+    ...(cpuBefore.db === undefined ? {} : { dbCpuUs: Math.round((postgresCpuMicros()! - cpuBefore.db) / requests) }),
   };
 }
 
 // ---------------------------------------------------------------- set-up
 if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' }).status !== 0) {
   console.error('bench: the build failed; not measuring a stale dist/');
-  process.exit(1);
+  await finish(1);
 }
 
 const plain = await startService('service', PORT, {});
@@ -315,13 +380,21 @@ if (opts.memory) {
   }
   const job = await allScenarios.find((s) => s.name === 'anonymous')!.job();
   const amount = (n: number) => load(plain, { ...job, amount: n });
-  const spentRows = () =>
-    Number(
+  const spentRows = async () => {
+    if (postgresUrl) {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      const { rows } = await client.query<{ n: string }>('select count(*) as n from spent_challenges');
+      await client.end();
+      return Number(rows[0]!.n);
+    }
+    return Number(
       spawnSync(process.execPath, [
         '-e',
         `const D=require('better-sqlite3');console.log(new D(${JSON.stringify(withPow.databaseUrl)}).prepare('select count(*) from spent_challenges').pluck().get())`,
       ]).stdout.toString(),
     );
+  };
   // The spent-challenge table: spend a burst of short-lived solutions, and once
   // they have expired (and the once-a-minute purge is due) spend one more.
   const powJob = await allScenarios.find((s) => s.name === 'anonymous+pow')!.job();
@@ -329,7 +402,7 @@ if (opts.memory) {
     load(withPow, { ...powJob, connections: Math.min(count, CONNECTIONS), amount: count, pow: { ...powJob.pow!, count, expiresInSeconds: 30 } });
   const burst = await spend(20_000);
   const firstSpend = Date.now();
-  const spentAfterBurst = spentRows();
+  const spentAfterBurst = await spentRows();
 
   await amount(10_000);
   const after10k = rssKb(plain.pid);
@@ -350,10 +423,10 @@ if (opts.memory) {
     rssAfterAllMb: Math.round(after / 1024),
     growthMb: Math.round((after - after10k) / 1024),
     seconds,
-    spentChallenges: { spent: burst.ok, rowsAfterBurst: spentAfterBurst, rowsAfterExpiryAndOneMore: spentRows() },
+    spentChallenges: { spent: burst.ok, rowsAfterBurst: spentAfterBurst, rowsAfterExpiryAndOneMore: await spentRows() },
   };
   console.log(JSON.stringify(summary, null, 2));
-  process.exit(0);
+  await finish(0);
 }
 
 // ---------------------------------------------------------------- timed rounds
@@ -370,6 +443,7 @@ for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(
         `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(7)} ${Math.round(result.rps)} req/s, ` +
           `${result.cpuUs} µs CPU/req (${result.mainCpuUs} on the loop)` +
+          `${result.dbCpuUs === undefined ? '' : `, PostgreSQL ${result.dbCpuUs} µs`}` +
           `${result.failed ? ` (${result.failed} failed)` : ''}\n`,
       );
     }
@@ -388,6 +462,7 @@ const summarize = (xs: Sample[]) => ({
   rssMb: Math.max(...xs.map((x) => x.rssMb)),
   cpuUs: median(xs.map((x) => x.cpuUs)),
   mainCpuUs: median(xs.map((x) => x.mainCpuUs)),
+  ...(xs[0]?.dbCpuUs === undefined ? {} : { dbCpuUs: median(xs.map((x) => x.dbCpuUs!)) }),
   failed: xs.reduce((n, x) => n + x.failed, 0),
 });
 const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
@@ -400,18 +475,22 @@ const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
 const cpuModel = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown cpu';
 const meta = {
   date: new Date().toISOString(),
+  store: STORE,
   machine: `${cpuModel}, ${(await import('node:os')).cpus().length} cores`,
   node: process.version,
   rounds: ROUNDS,
   durationSeconds: DURATION,
   connections: CONNECTIONS,
 };
-console.log(`\nlatchkey bench — ${meta.date} — ${meta.machine} — node ${meta.node}`);
+console.log(`\nlatchkey bench on ${STORE} — ${meta.date} — ${meta.machine} — node ${meta.node}`);
 console.log(`${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, medians\n`);
-console.log('CPU: µs of CPU per request, all threads (event loop alone)\n');
+console.log(
+  `CPU: µs of CPU per request, all threads (event loop alone)${throwaway ? '; + PG: the PostgreSQL server\'s, same request' : ''}\n`,
+);
 console.log('| scenario | service req/s | p50 ms | p99 ms | RSS MB | CPU µs | ceiling req/s | p50 ms | p99 ms | CPU µs | ratio |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-const cpu = (x: { cpuUs: number; mainCpuUs: number }) => `${x.cpuUs} (${x.mainCpuUs})`;
+const cpu = (x: { cpuUs: number; mainCpuUs: number; dbCpuUs?: number }) =>
+  `${x.cpuUs} (${x.mainCpuUs})${x.dbCpuUs === undefined ? '' : ` + PG ${x.dbCpuUs}`}`;
 for (const r of rows) {
   console.log(
     `| ${r.scenario} | ${r.service.rps} | ${r.service.p50} | ${r.service.p99} | ${r.service.rssMb} | ${cpu(r.service)} | ` +
@@ -443,4 +522,4 @@ mkdirSync(opts.out!, { recursive: true });
 const file = join(opts.out!, `bench-${meta.date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify({ meta, rows }, null, 2)}\n`);
 console.log(`\nfigures written to ${file}`);
-process.exit(0);
+await finish(0);

@@ -2,13 +2,21 @@
 // session request cannot avoid, with the same libraries latchkey uses — sign
 // a token (node:crypto Ed25519); verify one and sign; verify a customer JWT
 // (jose) and sign; check a proof-of-work HMAC, insert the spent challenge
-// (better-sqlite3) and sign. It reads latchkey's own signing key from the
-// database so tokens from either server verify on both. Not a product: no
-// Origin, no app lookup, no errors worth the name.
+// and sign. It reads latchkey's own signing key from the database so tokens
+// from either server verify on both. Not a product: no Origin, no app lookup,
+// no errors worth the name.
+//
+// The spent challenge goes where the service's goes: on SQLite a
+// better-sqlite3 insert into a table of the same layout; on PostgreSQL
+// (a postgres:// databaseUrl) latchkey's own spend code (batched per
+// event-loop turn, src/store/postgres/spent-challenges.ts) on a pool of the
+// same size, since that round trip is work no PostgreSQL-backed server avoids.
 import { createHash, createHmac, createPrivateKey, createPublicKey, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import Database from 'better-sqlite3';
 import { compactVerify, decodeProtectedHeader } from 'jose';
+import pg from 'pg';
+import { createSpentChallengeStore } from '../../src/store/postgres/spent-challenges.js';
 
 const config = JSON.parse(process.argv[2]!) as {
   databaseUrl: string;
@@ -17,22 +25,41 @@ const config = JSON.parse(process.argv[2]!) as {
   customerKeys: { kid: string; algorithm: string; publicKey: string }[];
 };
 
-const db = new Database(config.databaseUrl);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-// The same layout as latchkey's spent_challenges (keyed by expiry first), so the
-// ratio measures the service's overhead, not a difference in storage design.
-db.exec(
-  'CREATE TABLE IF NOT EXISTS ceiling_spent (expires_at INTEGER NOT NULL, challenge TEXT NOT NULL, PRIMARY KEY (expires_at, challenge)) WITHOUT ROWID',
-);
-const insertSpent = db.prepare('INSERT OR IGNORE INTO ceiling_spent (challenge, expires_at) VALUES (?, ?)');
-const row = db.prepare('SELECT kid, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL').get() as {
+interface SigningKeyRow {
   kid: string;
   private_key: string;
-  public_jwk: string;
-};
+  /** TEXT holding JSON on SQLite, jsonb (parsed) on PostgreSQL. */
+  public_jwk: string | Record<string, string>;
+}
+const CURRENT_KEY = 'SELECT kid, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL';
+
+/** Marks a challenge spent: true when this call spent it. */
+type Spend = (challenge: string, expiresAt: number) => boolean | Promise<boolean>;
+
+async function openSpentLedger(): Promise<{ row: SigningKeyRow; spend: Spend }> {
+  if (/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
+    // The service's pool size (PG_POOL_MAX default) and its deadline (2 × 2 s).
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+    const ledger = createSpentChallengeStore(pool, 4_000);
+    const row = (await pool.query<SigningKeyRow>(CURRENT_KEY)).rows[0]!;
+    return { row, spend: (challenge, expiresAt) => ledger.spend(challenge, expiresAt) };
+  }
+  const db = new Database(config.databaseUrl);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // The same layout as latchkey's spent_challenges (keyed by expiry first), so the
+  // ratio measures the service's overhead, not a difference in storage design.
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS ceiling_spent (expires_at INTEGER NOT NULL, challenge TEXT NOT NULL, PRIMARY KEY (expires_at, challenge)) WITHOUT ROWID',
+  );
+  const insertSpent = db.prepare('INSERT OR IGNORE INTO ceiling_spent (challenge, expires_at) VALUES (?, ?)');
+  return { row: db.prepare(CURRENT_KEY).get() as SigningKeyRow, spend: (challenge, expiresAt) => insertSpent.run(challenge, expiresAt).changes === 1 };
+}
+
+const { row, spend } = await openSpentLedger();
 const privateKey = createPrivateKey(row.private_key);
-const publicKey = createPublicKey({ key: JSON.parse(row.public_jwk), format: 'jwk' });
+const jwk = typeof row.public_jwk === 'string' ? JSON.parse(row.public_jwk) : row.public_jwk;
+const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
 const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: row.kid, typ: 'session+jwt' })).toString('base64url');
 const customerKeys = new Map(config.customerKeys.map((k) => [k.kid, { alg: k.algorithm, key: createPublicKey(k.publicKey) }]));
 
@@ -49,7 +76,7 @@ function verifyToken(token: string): { sub: string } | null {
   return JSON.parse(Buffer.from(p, 'base64url').toString());
 }
 
-function powOk(headerValue: string): boolean {
+function powOk(headerValue: string): boolean | Promise<boolean> {
   const s = JSON.parse(Buffer.from(headerValue, 'base64').toString());
   const challenge = createHash('sha256').update(s.salt + s.number).digest();
   const signature = createHmac('sha256', config.powSecret).update(s.challenge).digest();
@@ -57,7 +84,7 @@ function powOk(headerValue: string): boolean {
   if (!timingSafeEqual(signature, Buffer.from(s.signature, 'hex'))) return false;
   const expires = Number(new URLSearchParams(s.salt.split('?')[1]).get('expires'));
   if (expires * 1000 <= Date.now()) return false;
-  return insertSpent.run(s.challenge, expires).changes === 1;
+  return spend(s.challenge, expires);
 }
 
 function send(res: import('node:http').ServerResponse, status: number, body: unknown) {
@@ -71,7 +98,11 @@ createServer(async (req, res) => {
   const bearer = req.headers.authorization?.slice(7);
   if (req.url!.endsWith('/anonymous-session')) {
     const pow = req.headers['x-challenge-solution'];
-    if (typeof pow === 'string' && !powOk(pow)) return send(res, 403, { error: 'pow' });
+    if (typeof pow === 'string') {
+      // Awaited only on PostgreSQL: SQLite's ceiling stays synchronous, as before.
+      const ok = powOk(pow);
+      if (!(typeof ok === 'boolean' ? ok : await ok)) return send(res, 403, { error: 'pow' });
+    }
     const sub = (bearer && verifyToken(bearer)?.sub) || `anon_${randomUUID()}`;
     return send(res, 200, { token: signToken(appId, sub), expiresAt: new Date().toISOString(), userId: sub });
   }
