@@ -1,0 +1,145 @@
+// Contract §3.6: `latchkey <command>`, each with --help, one-line errors on
+// stderr and a non-zero exit; a command that changes something prints its
+// result as the API's JSON. Run as an operator would: a process of its own.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
+import { removeDir, runCli, workDir } from '../support/cli.js';
+
+let dir: string;
+afterEach(() => removeDir(dir));
+
+describe('latchkey', () => {
+  it('--help lists every command', () => {
+    dir = workDir();
+    const result = runCli(['--help'], { cwd: dir });
+    expect(result.status).toBe(0);
+    for (const command of ['serve', 'migrate', 'rotate-key', 'revoke-key']) expect(result.stdout).toContain(`  ${command} `);
+    expect(runCli(['--version'], { cwd: dir }).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.each(['serve', 'migrate', 'rotate-key', 'revoke-key'])('%s --help explains the command and changes nothing', (command) => {
+    dir = workDir('DATABASE_URL=./must-not-exist.db\n');
+    const result = runCli([command, '--help'], { cwd: dir });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: latchkey ${command}`));
+    expect(existsSync(join(dir, 'must-not-exist.db'))).toBe(false);
+  });
+
+  it.each([
+    [['deploy'], /^latchkey: unknown command 'deploy'/],
+    [['rotate-key', '--immediate', '--force'], /^latchkey rotate-key: Unknown option '--force' \(see latchkey rotate-key --help\)$/],
+    [['rotate-key', '--immediate=yes'], /^latchkey rotate-key: Option '--immediate' does not take an argument/],
+    [['migrate', 'now'], /^latchkey migrate: unexpected argument 'now'/],
+    [['revoke-key'], /^latchkey revoke-key: missing <kid>/],
+    [['revoke-key', 'not a kid'], /^latchkey revoke-key: <kid> must match/],
+  ])('%j is refused with exit 2 and one line', (args, message) => {
+    dir = workDir();
+    const result = runCli(args, { cwd: dir });
+    expect(result.status).toBe(2);
+    expect(result.errorLines).toHaveLength(1);
+    expect(result.errorLines[0]).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('without a command prints its usage on stderr and exits 2', () => {
+    dir = workDir();
+    const result = runCli([], { cwd: dir });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^Usage: latchkey <command>/);
+  });
+});
+
+describe('latchkey migrate', () => {
+  it('creates and migrates the database, and prints what it did as JSON', async () => {
+    dir = workDir();
+    const file = join(dir, 'data', 'latchkey.db');
+    const result = runCli(['migrate'], { cwd: dir, env: { DATABASE_URL: file } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ data: { database: 'sqlite', migrated: true } });
+    // Migrated: the tables the service uses are there.
+    const store = await openStore(file);
+    await expect(store.apps.list({ tenantId: 't', projectId: 'p' }, 1, 1)).resolves.toEqual({ apps: [], total: 0 });
+    await store.close();
+    // A second run applies nothing and still succeeds.
+    expect(runCli(['migrate'], { cwd: dir, env: { DATABASE_URL: file } }).status).toBe(0);
+  });
+
+  it('stops with one line naming a bad variable, exit 1', () => {
+    dir = workDir();
+    const result = runCli(['migrate'], { cwd: dir, env: { DATABASE_URL: join(dir, 'x.db'), LOG_LEVEL: 'loud' } });
+    expect(result.status).toBe(1);
+    expect(result.errorLines).toEqual([expect.stringMatching(/^latchkey migrate: invalid configuration: LOG_LEVEL /)]);
+  });
+
+  it('reports a database it cannot open in one line, exit 1', () => {
+    dir = workDir();
+    // A directory where the database file should be.
+    const result = runCli(['migrate'], { cwd: dir, env: { DATABASE_URL: dir } });
+    expect(result.status).toBe(1);
+    expect(result.errorLines).toHaveLength(1);
+    expect(result.errorLines[0]).toMatch(/^latchkey migrate: /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('latchkey rotate-key', () => {
+  it('--immediate makes a new key current, keeps the old one published, and prints the new key', async () => {
+    dir = workDir();
+    const file = join(dir, 'latchkey.db');
+    const store = await openStore(file);
+    await store.signingKeys.ensureCurrent(() => ({
+      kid: 'lk_old',
+      privateKey: 'unused',
+      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'unused' },
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+      retiredAt: null,
+      publishUntil: null,
+    }));
+
+    const result = runCli(['rotate-key', '--immediate'], { cwd: dir, env: { DATABASE_URL: file } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const { data } = JSON.parse(result.stdout);
+    expect(data).toEqual({
+      kid: expect.stringMatching(/^lk_/),
+      alg: 'EdDSA',
+      status: 'current',
+      createdAt: expect.any(String),
+      activatesAt: data.createdAt,
+      retiredAt: null,
+      publishUntil: null,
+    });
+    expect(JSON.stringify(data)).not.toMatch(/PRIVATE|"d"/);
+
+    const keys = await store.signingKeys.all();
+    expect(keys.map((key) => [key.kid, key.retiredAt === null])).toEqual([
+      ['lk_old', false],
+      [data.kid, true],
+    ]);
+    // The old key stays in JWKS until its last token has expired (30 days + 1 minute).
+    expect(keys[0]!.publishUntil!.getTime() - keys[0]!.retiredAt!.getTime()).toBe((2_592_000 + 60) * 1000);
+    await store.close();
+  });
+
+  it('without --immediate refuses (pre-publication is not built yet) and changes nothing', async () => {
+    dir = workDir();
+    const file = join(dir, 'latchkey.db');
+    const result = runCli(['rotate-key'], { cwd: dir, env: { DATABASE_URL: file } });
+    expect(result.status).toBe(2);
+    expect(result.errorLines).toEqual([expect.stringMatching(/^latchkey rotate-key: .*not supported yet.*--immediate/)]);
+    expect(result.stdout).toBe('');
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('latchkey revoke-key', () => {
+  it('says it is not supported yet, exit 2', () => {
+    dir = workDir();
+    const result = runCli(['revoke-key', 'lk_20260101_abcdef12'], { cwd: dir, env: { DATABASE_URL: join(dir, 'x.db') } });
+    expect(result.status).toBe(2);
+    expect(result.errorLines).toEqual(['latchkey revoke-key: revoking signing keys is not supported yet']);
+  });
+});
