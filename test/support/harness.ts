@@ -8,6 +8,7 @@ import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
 import { openStore } from '../../src/store/open-store.js';
+import { observeErrors } from './observed-errors.js';
 import { sqliteConnection } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -58,7 +59,8 @@ export async function makeHarness(
   const clock = options.clock ?? new TestClock();
   const store = await openStore(config.databaseUrl);
   const svc = await createServices({ config, store, clock });
-  const app = createApp(svc);
+  // Every answer is checked against the error lists of /openapi.json when the file ends.
+  const app = observeErrors(createApp(svc));
   let closed = false;
   const h: Harness = {
     svc,

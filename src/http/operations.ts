@@ -1,0 +1,272 @@
+// Every operation the HTTP API serves, and every error code each one can
+// answer: the one table /openapi.json is built from (./openapi.ts), which the
+// test suite checks against what the routes really answer. Every HTTP test
+// that goes through the test harness records each error it receives, and a
+// code an operation answered that is not listed here fails that test file
+// (test/support/observed-errors.ts); so does a route that answers but is not
+// listed here at all. Requests that fail below the application (malformed
+// request line, headers too large, timeouts) and 404/405 for paths and
+// methods not served belong to no operation.
+import type { ErrorCode } from '../errors.js';
+import type { RequestSchemaName, ResponseSchemaName } from './openapi-schemas.js';
+
+export type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
+export type Tag = 'Apps' | 'Customer keys' | 'Sessions' | 'Signing keys' | 'Operations';
+/** manageKey: the management key; customerJwt: a JWT the customer's backend signed; sessionToken: one this service issued. */
+export type Security = 'manageKey' | 'customerJwt' | 'sessionToken' | 'optionalSessionToken' | 'public';
+/** Parameters besides the path's own, by their name under components.parameters. */
+export type ParameterName =
+  | 'Page'
+  | 'Limit'
+  | 'ChallengeAppId'
+  | 'Origin'
+  | 'ChallengeSolution'
+  | 'InkeepChallengeSolution'
+  | 'AccessControlRequestMethod'
+  | 'AccessControlRequestHeaders';
+
+export interface Operation {
+  readonly operationId: string;
+  readonly method: Method;
+  /** OpenAPI path template; `{name}` parameters are described in components.parameters. */
+  readonly path: string;
+  readonly tag: Tag;
+  readonly summary: string;
+  readonly security: Security;
+  readonly parameters?: readonly ParameterName[];
+  readonly requestBody?: RequestSchemaName;
+  readonly success: { readonly status: number; readonly description: string; readonly schema?: ResponseSchemaName };
+  /** Answers that passed the session rate limit carry RateLimit and RateLimit-Policy (§3). */
+  readonly rateLimited?: boolean;
+  readonly errors: readonly ErrorCode[];
+}
+
+// What every management request may meet before its handler (§0 order):
+// the lockout, the key, the media type, the size and syntax of a body (on any
+// method: a GET with a body is parsed too), malformed path parameters, a
+// malformed %-escape in the path, and a store that cannot serve.
+const MANAGE: readonly ErrorCode[] = [
+  'bad_request',
+  'invalid_json',
+  'validation_failed',
+  'unauthorized',
+  'unsupported_media_type',
+  'payload_too_large',
+  'rate_limited',
+  'service_unavailable',
+];
+
+// The run API never reads a body, but refuses one that is not JSON or is over 64 KiB (§3).
+const RUN: readonly ErrorCode[] = ['unsupported_media_type', 'payload_too_large', 'service_unavailable'];
+const RUN_APP: readonly ErrorCode[] = [...RUN, 'bad_request', 'validation_failed', 'app_not_found'];
+const POW: readonly ErrorCode[] = ['pow_required', 'pow_malformed', 'pow_invalid', 'pow_expired', 'pow_replayed'];
+// Express routes outside /manage refuse a body that is not JSON, nothing more.
+const OPS: readonly ErrorCode[] = ['unsupported_media_type'];
+
+const APPS = '/manage/tenants/{tenantId}/projects/{projectId}/apps';
+const APP = `${APPS}/{appId}`;
+const RUN_APPS = '/run/auth/apps/{appId}';
+
+const preflight = (operationId: string, path: string): Operation => ({
+  operationId,
+  method: 'options',
+  path,
+  tag: 'Sessions',
+  summary: 'CORS preflight (any Origin; the allowlist is enforced by the request itself)',
+  security: 'public',
+  parameters: ['AccessControlRequestMethod', 'AccessControlRequestHeaders'],
+  success: { status: 204, description: 'The methods and headers a browser may use' },
+  // Without Access-Control-Request-Method it is no preflight: 405 with Allow.
+  errors: ['method_not_allowed'],
+});
+
+export const OPERATIONS: readonly Operation[] = [
+  {
+    operationId: 'listApps',
+    method: 'get',
+    path: APPS,
+    tag: 'Apps',
+    summary: 'List the apps of a project, oldest first',
+    security: 'manageKey',
+    parameters: ['Page', 'Limit'],
+    success: { status: 200, description: 'One page of apps', schema: 'AppList' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'createApp',
+    method: 'post',
+    path: APPS,
+    tag: 'Apps',
+    summary: 'Create an app',
+    security: 'manageKey',
+    requestBody: 'AppCreate',
+    success: { status: 201, description: 'The new app', schema: 'AppEnvelope' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'getApp',
+    method: 'get',
+    path: APP,
+    tag: 'Apps',
+    summary: 'Get an app',
+    security: 'manageKey',
+    success: { status: 200, description: 'The app', schema: 'AppEnvelope' },
+    errors: [...MANAGE, 'app_not_found'],
+  },
+  {
+    operationId: 'updateApp',
+    method: 'patch',
+    path: APP,
+    tag: 'Apps',
+    summary: 'Change an app (JSON merge patch: only the fields sent change)',
+    security: 'manageKey',
+    requestBody: 'AppPatch',
+    success: { status: 200, description: 'The updated app', schema: 'AppEnvelope' },
+    errors: [...MANAGE, 'app_not_found'],
+  },
+  {
+    operationId: 'deleteApp',
+    method: 'delete',
+    path: APP,
+    tag: 'Apps',
+    summary: 'Delete an app, its keys and its sessions',
+    security: 'manageKey',
+    success: { status: 204, description: 'Deleted' },
+    errors: [...MANAGE, 'app_not_found'],
+  },
+  {
+    operationId: 'listAuthKeys',
+    method: 'get',
+    path: `${APP}/auth-keys`,
+    tag: 'Customer keys',
+    summary: "List an app's customer public keys, oldest first",
+    security: 'manageKey',
+    success: { status: 200, description: 'The keys', schema: 'KeyList' },
+    errors: [...MANAGE, 'app_not_found'],
+  },
+  {
+    operationId: 'addAuthKey',
+    method: 'post',
+    path: `${APP}/auth-keys`,
+    tag: 'Customer keys',
+    summary: 'Upload a customer public key (at most 5 per app)',
+    security: 'manageKey',
+    requestBody: 'KeyCreate',
+    success: { status: 201, description: 'The key as stored', schema: 'KeyEnvelope' },
+    errors: [...MANAGE, 'invalid_public_key', 'app_not_found', 'kid_conflict', 'key_limit_reached'],
+  },
+  {
+    operationId: 'deleteAuthKey',
+    method: 'delete',
+    path: `${APP}/auth-keys/{kid}`,
+    tag: 'Customer keys',
+    summary: 'Delete a customer public key',
+    security: 'manageKey',
+    success: { status: 204, description: 'Deleted' },
+    errors: [...MANAGE, 'app_not_found', 'key_not_found'],
+  },
+  {
+    operationId: 'getPowChallenge',
+    method: 'get',
+    path: '/run/auth/pow/challenge',
+    tag: 'Sessions',
+    summary: 'Get a proof-of-work challenge (altcha v1), bound to an app when appId is given',
+    security: 'public',
+    parameters: ['ChallengeAppId'],
+    success: { status: 200, description: 'A challenge to solve', schema: 'PowChallenge' },
+    errors: [...RUN, 'validation_failed', 'pow_disabled'],
+  },
+  preflight('preflightPowChallenge', '/run/auth/pow/challenge'),
+  {
+    operationId: 'createAnonymousSession',
+    method: 'post',
+    path: `${RUN_APPS}/anonymous-session`,
+    tag: 'Sessions',
+    summary: 'Issue an anonymous session, or refresh one (same userId) sent as the bearer',
+    security: 'optionalSessionToken',
+    parameters: ['Origin', 'ChallengeSolution', 'InkeepChallengeSolution'],
+    success: { status: 200, description: 'A session', schema: 'AnonymousSession' },
+    rateLimited: true,
+    errors: [...RUN_APP, 'anonymous_disabled', 'origin_not_allowed', 'rate_limited', ...POW],
+  },
+  preflight('preflightAnonymousSession', `${RUN_APPS}/anonymous-session`),
+  {
+    operationId: 'createSession',
+    method: 'post',
+    path: `${RUN_APPS}/session`,
+    tag: 'Sessions',
+    summary: 'Exchange a customer-signed JWT for a session (or fall back to an anonymous one)',
+    security: 'customerJwt',
+    parameters: ['Origin', 'ChallengeSolution', 'InkeepChallengeSolution'],
+    success: { status: 200, description: 'An authenticated session, or an anonymous one with fallbackReason', schema: 'Session' },
+    rateLimited: true,
+    errors: [...RUN_APP, 'origin_not_allowed', 'rate_limited', 'token_required', 'invalid_token', 'claims_too_large', ...POW],
+  },
+  {
+    operationId: 'introspectSession',
+    method: 'get',
+    path: `${RUN_APPS}/session`,
+    tag: 'Sessions',
+    summary: 'Check a session token (for the widget backend)',
+    security: 'sessionToken',
+    success: { status: 200, description: 'Who the session is, and the app configuration the widget needs', schema: 'Introspection' },
+    errors: [...RUN_APP, 'invalid_token', 'anonymous_disabled'],
+  },
+  preflight('preflightSession', `${RUN_APPS}/session`),
+  {
+    operationId: 'getJwks',
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    tag: 'Signing keys',
+    summary: 'The public keys that verify session tokens',
+    security: 'public',
+    success: { status: 200, description: 'JWKS; cache it for the max-age given', schema: 'Jwks' },
+    errors: [...OPS, 'service_unavailable'],
+  },
+  {
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/healthz',
+    tag: 'Operations',
+    summary: 'Liveness: the process answers (no I/O)',
+    security: 'public',
+    success: { status: 200, description: 'Alive', schema: 'Health' },
+    errors: OPS,
+  },
+  {
+    operationId: 'getReadiness',
+    method: 'get',
+    path: '/readyz',
+    tag: 'Operations',
+    summary: 'Readiness: the database answers and is the one the service opened',
+    security: 'public',
+    success: { status: 200, description: 'Ready', schema: 'Readiness' },
+    errors: [...OPS, 'service_unavailable'],
+  },
+  {
+    operationId: 'getOpenApi',
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'Operations',
+    summary: 'This document',
+    security: 'public',
+    success: { status: 200, description: 'OpenAPI 3.1' },
+    errors: OPS,
+  },
+];
+
+const templates = OPERATIONS.map((operation) => ({
+  operation,
+  pattern: new RegExp(`^${operation.path.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+}));
+
+/** The operation a request is for (HEAD is GET's), or undefined when no operation serves its path and method. */
+export function findOperation(method: string, path: string): Operation | undefined {
+  const wanted = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+  return templates.find(({ operation, pattern }) => operation.method === wanted && pattern.test(path))?.operation;
+}
+
+/** Whether any operation serves `path`, whatever the method. */
+export function isDocumentedPath(path: string): boolean {
+  return templates.some(({ pattern }) => pattern.test(path));
+}
