@@ -19,7 +19,20 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: intInRange(0, 65535, 3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z.string().min(1).default('./data/latchkey.db'),
+    // A SQLite path (or :memory:), or a PostgreSQL URL; any other URL scheme
+    // (mysql://, http://, file://…) is a mistake, not a file name.
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .refine((url) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || /^postgres(ql)?:\/\//i.test(url), {
+        message: 'must be a SQLite file path, :memory:, or a postgres:// or postgresql:// URL',
+      })
+      .default('./data/latchkey.db'),
+    MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
+    // PostgreSQL only: connections per node (one more listens for changes).
+    PG_POOL_MAX: intInRange(1, 1000, 10),
+    // PostgreSQL only: how often a node checks for changes it was not notified of.
+    CACHE_POLL_SECONDS: intInRange(1, 300, 5),
     MANAGE_API_KEY: secret(32),
     ISSUER: z.string().min(1).max(255).default('latchkey'),
     ANON_SESSION_TTL_SECONDS: intInRange(60, 2_592_000, 2_592_000),
@@ -29,6 +42,7 @@ export const configSchema = z
     RATE_LIMIT_PER_MINUTE: intInRange(0, 1_000_000, 60),
     // A hop count only: `true` would trust any X-Forwarded-For a client invents.
     TRUST_PROXY: intInRange(0, 10, 0),
+    AUDIT_RETENTION_DAYS: intInRange(1, 3650, 400),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -48,12 +62,16 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  readonly migrateOnStart: boolean;
+  readonly pgPoolMax: number;
+  readonly cachePollSeconds: number;
   readonly manageApiKey: string | undefined;
   readonly issuer: string;
   readonly anonSessionTtlSeconds: number;
   readonly pow: Readonly<{ hmacSecret: string; difficulty: number; challengeTtlSeconds: number }> | null;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
+  readonly auditRetentionDays: number;
   readonly logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -84,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: c.PORT,
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
+    migrateOnStart: c.MIGRATE_ON_START === 'true',
+    pgPoolMax: c.PG_POOL_MAX,
+    cachePollSeconds: c.CACHE_POLL_SECONDS,
     manageApiKey: c.MANAGE_API_KEY,
     issuer: c.ISSUER,
     anonSessionTtlSeconds: c.ANON_SESSION_TTL_SECONDS,
@@ -96,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     trustProxy: c.TRUST_PROXY,
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -26,14 +26,24 @@ describe('loadConfig', () => {
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: './data/latchkey.db',
+      migrateOnStart: true,
+      pgPoolMax: 10,
+      cachePollSeconds: 5,
       manageApiKey: undefined,
       issuer: 'latchkey',
       anonSessionTtlSeconds: 2_592_000,
       pow: null,
       rateLimitPerMinute: 60,
       trustProxy: 0,
+      auditRetentionDays: 400,
       logLevel: 'info',
     });
+  });
+
+  it('accepts SQLite paths and PostgreSQL URLs for DATABASE_URL', () => {
+    for (const url of ['./data/x.db', '/var/lib/latchkey.db', ':memory:', 'postgres://u:p@h/db', 'postgresql://h:5432/db']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 
   it('treats an empty value (`PORT=` in an env file) as unset', () => {
@@ -46,6 +56,9 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       DATABASE_URL: ':memory:',
+      MIGRATE_ON_START: 'false',
+      PG_POOL_MAX: '25',
+      CACHE_POLL_SECONDS: '2',
       MANAGE_API_KEY: GOOD_SECRET,
       ISSUER: 'https://auth.example.com',
       ANON_SESSION_TTL_SECONDS: '60',
@@ -54,6 +67,7 @@ describe('loadConfig', () => {
       POW_CHALLENGE_TTL_SECONDS: '120',
       RATE_LIMIT_PER_MINUTE: '0',
       TRUST_PROXY: '2',
+      AUDIT_RETENTION_DAYS: '30',
       LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -61,17 +75,29 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: ':memory:',
+      migrateOnStart: false,
+      pgPoolMax: 25,
+      cachePollSeconds: 2,
       manageApiKey: GOOD_SECRET,
       issuer: 'https://auth.example.com',
       anonSessionTtlSeconds: 60,
       pow: { hmacSecret: GOOD_SECRET, difficulty: 1000, challengeTtlSeconds: 120 },
       rateLimitPerMinute: 0,
       trustProxy: 2,
+      auditRetentionDays: 30,
       logLevel: 'warn',
     });
   });
 
   it.each([
+    ['MIGRATE_ON_START', 'yes'],
+    ['DATABASE_URL', 'mysql://db/latchkey'],
+    ['DATABASE_URL', 'http://example.com/db'],
+    ['DATABASE_URL', 'file:///tmp/x.db'],
+    ['AUDIT_RETENTION_DAYS', '0'],
+    ['AUDIT_RETENTION_DAYS', '3651'],
+    ['PG_POOL_MAX', '0'],
+    ['CACHE_POLL_SECONDS', '0'],
     ['PORT', 'abc'],
     ['PORT', '65536'],
     ['ANON_SESSION_TTL_SECONDS', '59'],

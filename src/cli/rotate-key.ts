@@ -35,7 +35,7 @@ Options:
       const { kid } = await rotateSigningKey(store, systemClock);
       const created = (await store.signingKeys.all()).find((candidate) => candidate.kid === kid);
       if (!created) throw new Error(`the new signing key ${kid} was not stored`);
-      return toSigningKeyResource(created);
+      return toSigningKeyResource(created, systemClock.now());
     });
     printJson({ data: key });
   },

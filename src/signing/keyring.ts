@@ -4,7 +4,7 @@
 // Private keys are imported once per process, not per request.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { SigningKeyRecord } from '../store/records.js';
+import type { SigningAlgorithm, SigningKeyRecord, SigningPublicJwk } from '../store/records.js';
 import type { Store } from '../store/store.js';
 
 // The longest a session token can live: the anonymous TTL's upper bound
@@ -18,7 +18,7 @@ export interface PublicSigningKey {
   /** The encoded protected header this service writes for the kid. */
   header: string;
   key: KeyObject;
-  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid: string; alg: 'EdDSA'; use: 'sig' };
+  jwk: SigningPublicJwk & { kid: string; alg: SigningAlgorithm; use: 'sig' };
   publishUntil: number | null;
 }
 
@@ -40,9 +40,12 @@ export function newSigningKey(now: number): SigningKeyRecord {
     kid: `lk_${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}_${randomUUID().slice(0, 8)}`,
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
     publicJwk: { kty: 'OKP', crv: 'Ed25519', x: x! },
+    alg: 'EdDSA',
     createdAt: new Date(now),
+    activatesAt: new Date(now),
     retiredAt: null,
     publishUntil: null,
+    revokedAt: null,
   };
 }
 
@@ -99,7 +102,7 @@ export class Keyring {
         kid: row.kid,
         header,
         key: known?.key ?? createPublicKey({ key: { ...row.publicJwk }, format: 'jwk' }),
-        jwk: { ...row.publicJwk, kid: row.kid, alg: 'EdDSA', use: 'sig' },
+        jwk: { ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' },
         publishUntil: row.publishUntil?.getTime() ?? null,
       });
     }

@@ -1,26 +1,35 @@
 // A signing key as the API and the command line show it (contract §2.6):
-// never its private half. Until pre-published rotation exists, a key is
-// current from its creation until it is retired.
+// never its private half.
 import type { SigningKeyRecord } from '../store/records.js';
 
 export interface SigningKeyResource {
   kid: string;
-  alg: 'EdDSA';
-  status: 'current' | 'retired';
+  alg: SigningKeyRecord['alg'];
+  status: 'pending' | 'current' | 'retired' | 'revoked';
   createdAt: string;
-  activatesAt: string;
+  activatesAt: string | null;
   retiredAt: string | null;
   publishUntil: string | null;
 }
 
-export function toSigningKeyResource(key: SigningKeyRecord): SigningKeyResource {
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+export function toSigningKeyResource(key: SigningKeyRecord, nowMs: number): SigningKeyResource {
+  const status = key.revokedAt
+    ? 'revoked'
+    : key.activatesAt.getTime() > nowMs
+      ? 'pending'
+      : key.retiredAt && key.retiredAt.getTime() <= nowMs
+        ? 'retired'
+        : 'current';
   return {
     kid: key.kid,
-    alg: 'EdDSA',
-    status: key.retiredAt ? 'retired' : 'current',
+    alg: key.alg,
+    status,
     createdAt: key.createdAt.toISOString(),
-    activatesAt: key.createdAt.toISOString(),
-    retiredAt: key.retiredAt?.toISOString() ?? null,
-    publishUntil: key.publishUntil?.toISOString() ?? null,
+    // A key revoked before it ever signed never becomes current.
+    activatesAt: key.revokedAt && key.revokedAt <= key.activatesAt ? null : key.activatesAt.toISOString(),
+    retiredAt: iso(key.retiredAt),
+    publishUntil: status === 'retired' ? iso(key.publishUntil) : null,
   };
 }

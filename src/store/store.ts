@@ -11,24 +11,43 @@
 // A method that cannot reach its database (busy, gone, timed out) rejects with
 // StoreUnavailableError (./store-errors.ts), which the HTTP layers answer with
 // 503 `service_unavailable` and `Retry-After` (contract §0).
-import type { AppRecord, AppScope, KeyRecord, SigningKeyRecord } from './records.js';
+import type { ApiKeyRecord, AppRecord, AppScope, AuditEventRecord, KeyRecord, SigningKeyRecord } from './records.js';
 
 export type AddKeyResult =
   | { ok: true; key: KeyRecord }
   | { ok: false; reason: 'kid_conflict' | 'key_limit_reached' | 'app_not_found' };
 
+// Every write that an audit event records takes the event and stores it in the
+// same transaction (contract §2.4): a write that fails leaves no event, and no
+// event exists without its write. Where the event depends on the row as it was
+// (what a PATCH changed, which key was deleted) the store passes that row to a
+// callback inside the transaction.
+
 export interface AppStore {
-  create(app: AppRecord): Promise<void>;
+  create(app: AppRecord, event?: AuditEventRecord): Promise<void>;
   /** Oldest first (insertion order breaks ties), one page. */
   list(scope: AppScope, page: number, limit: number): Promise<{ apps: AppRecord[]; total: number }>;
   /** The app when it lives under `scope`; another tenant's app is a missing one. */
   getScoped(scope: AppScope, appId: string): Promise<AppRecord | undefined>;
   /** Any app by id, for the run API (whose paths carry no tenant). */
   getById(appId: string): Promise<AppRecord | undefined>;
-  /** Sets the given fields (undefined leaves a field alone); the updated app, or undefined when missing. */
-  update(scope: AppScope, appId: string, changes: Partial<Omit<AppRecord, 'id' | 'tenantId' | 'projectId' | 'createdAt'>>): Promise<AppRecord | undefined>;
+  /**
+   * Sets the given fields (undefined leaves a field alone); the updated app, or
+   * undefined when missing. With `event`, the row as it was and as it would be
+   * are passed to it inside the transaction: its event is stored with the
+   * write, and when it answers null nothing is written (a PATCH that changes
+   * no value) and the app is returned as it is.
+   */
+  update(
+    scope: AppScope,
+    appId: string,
+    changes: Partial<Omit<AppRecord, 'id' | 'tenantId' | 'projectId' | 'createdAt'>>,
+    event?: (before: AppRecord, after: AppRecord) => AuditEventRecord | null,
+  ): Promise<AppRecord | undefined>;
   /** Deletes the app and its keys; false when it was missing. */
-  delete(scope: AppScope, appId: string): Promise<boolean>;
+  delete(scope: AppScope, appId: string, event?: AuditEventRecord): Promise<boolean>;
+  /** Each tenant and project that has apps (within `within`), with how many, ordered by tenant then project. */
+  projects(within: { tenantId?: string; projectId?: string }): Promise<{ tenantId: string; projectId: string; apps: number }[]>;
 }
 
 export interface KeyStore {
@@ -37,10 +56,46 @@ export interface KeyStore {
    * keys. Atomic across processes and nodes: concurrent uploads never make
    * more than `max` (SQLite: BEGIN IMMEDIATE; PostgreSQL: the app row FOR UPDATE).
    */
-  add(key: KeyRecord, max: number): Promise<AddKeyResult>;
+  add(key: KeyRecord, max: number, event?: AuditEventRecord): Promise<AddKeyResult>;
   /** Oldest first. */
   list(appId: string): Promise<KeyRecord[]>;
-  delete(appId: string, kid: string): Promise<boolean>;
+  delete(appId: string, kid: string, event?: (deleted: KeyRecord) => AuditEventRecord): Promise<boolean>;
+}
+
+export type RevokeApiKeyResult = 'revoked' | 'already_revoked' | 'not_found';
+
+export interface ApiKeyStore {
+  create(key: ApiKeyRecord, event: AuditEventRecord): Promise<void>;
+  /** Oldest first; one tenant's when `tenantId` is given. */
+  list(tenantId?: string): Promise<ApiKeyRecord[]>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  findByHash(secretHash: string): Promise<ApiKeyRecord | undefined>;
+  /** Sets revokedAt; the event is stored only when this call revoked it. */
+  revoke(id: string, at: Date, event: (key: ApiKeyRecord) => AuditEventRecord): Promise<RevokeApiKeyResult>;
+  /** Records a use (lastUsedAt); best effort, off the request's path. */
+  touch(id: string, at: Date): Promise<void>;
+}
+
+export interface AuditFilter {
+  /** Events of this tenant only (scoped listing); all events when absent (the root's list). */
+  tenantId?: string;
+  projectId?: string;
+  appId?: string;
+  action?: string;
+  /** From a previous page: only events older than this position. */
+  before?: number;
+  limit: number;
+}
+
+export interface AuditStore {
+  /**
+   * Newest first. `next` is the position to pass as `before` for the next
+   * page, null on the last. Positions follow insertion order, so events
+   * written while a client pages never shift or repeat the pages it reads.
+   */
+  list(filter: AuditFilter): Promise<{ events: AuditEventRecord[]; next: number | null }>;
+  /** Deletes events older than `before`; how many. */
+  purge(before: Date): Promise<number>;
 }
 
 export interface SigningKeyStore {
@@ -82,7 +137,7 @@ export interface RateLimitStore {
 }
 
 /** Which cached table another process or node wrote to; '*' when unknown (drop everything). */
-export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | '*';
+export type ChangedTable = 'apps' | 'auth_keys' | 'signing_keys' | 'revocations' | '*';
 
 export interface ChangeFeed {
   /**
@@ -114,6 +169,8 @@ export interface Store {
   readonly spentChallenges: SpentChallengeStore;
   readonly settings: SettingStore;
   readonly rateLimits: RateLimitStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly audit: AuditStore;
   readonly changes: ChangeFeed;
   /** Resolves when the database answers and is the one this store opened; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;

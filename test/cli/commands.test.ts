@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newSigningKey } from '../../src/signing/keyring.js';
 import { openStore } from '../../src/store/open-store.js';
 import { removeDir, runCli, workDir } from '../support/cli.js';
 
@@ -90,14 +91,7 @@ describe('latchkey rotate-key', () => {
     dir = workDir();
     const file = join(dir, 'latchkey.db');
     const store = await openStore(file);
-    await store.signingKeys.ensureCurrent(() => ({
-      kid: 'lk_old',
-      privateKey: 'unused',
-      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'unused' },
-      createdAt: new Date('2026-01-01T00:00:00Z'),
-      retiredAt: null,
-      publishUntil: null,
-    }));
+    await store.signingKeys.ensureCurrent(() => ({ ...newSigningKey(Date.parse('2026-01-01T00:00:00Z')), kid: 'lk_old' }));
 
     const result = runCli(['rotate-key', '--immediate'], { cwd: dir, env: { DATABASE_URL: file } });
     expect(result.stderr).toBe('');

@@ -7,11 +7,11 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
 import { resolveManageKey } from '../../src/manage/manage-key.js';
-import { addTestKey, APPS, appUrl, auth, countRows, createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { addTestKey, APPS, appUrl, auth, countRows, createTestApp, makeHarness, TEST_STORE, type Harness } from '../support/harness.js';
 import { ecKey } from '../support/keys.js';
 import { anonymousToken } from '../support/run-api.js';
 
@@ -43,6 +43,7 @@ function stop(h: Harness): Promise<void> {
 }
 
 const count = countRows;
+const MIGRATIONS_TABLE = TEST_STORE === 'postgres' ? 'drizzle.__drizzle_migrations' : '__drizzle_migrations';
 
 describe('restarting on the same database file', () => {
   it('keeps apps and keys, and does not migrate again', async () => {
@@ -50,15 +51,15 @@ describe('restarting on the same database file', () => {
     const app = await createTestApp(first);
     const key = await addTestKey(first, app, { kid: 'k1', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
     const before = { apps: await count(first, 'apps'), keys: await count(first, 'auth_keys'), signing: await count(first, 'signing_keys') };
-    const migrations = await count(first, '__drizzle_migrations');
-    expect(migrations).toBe(JSON.parse(readFileSync('drizzle/sqlite/meta/_journal.json', 'utf8')).entries.length);
+    const migrations = await count(first, MIGRATIONS_TABLE);
+    expect(migrations).toBe(JSON.parse(readFileSync(`drizzle/${TEST_STORE}/meta/_journal.json`, 'utf8')).entries.length);
     await stop(first);
 
     const second = await start();
     expect((await second.http.get(appUrl(app)).set(auth).expect(200)).body.data).toEqual(app);
     expect((await second.http.get(appUrl(app, '/auth-keys')).set(auth).expect(200)).body.data).toEqual([key]);
     expect({ apps: await count(second, 'apps'), keys: await count(second, 'auth_keys'), signing: await count(second, 'signing_keys') }).toEqual(before);
-    expect(await count(second, '__drizzle_migrations')).toBe(migrations);
+    expect(await count(second, MIGRATIONS_TABLE)).toBe(migrations);
   });
 
   it('a session token issued before the restart still passes introspection after it', async () => {
@@ -92,6 +93,9 @@ describe('restarting on the same database file', () => {
       b.store.changes.poll();
       return (await b.svc.apps.get(app.id))!;
     };
+    // SQLite: b sees a's commit on its next read. PostgreSQL: a's write is pushed
+    // to b (LISTEN/NOTIFY) within milliseconds, so b is given up to a second.
+    const eventually = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 1000, interval: 5 });
     const before = await cached();
     const keysBefore = await before.customerKeys();
     expect([...keysBefore.keys()]).toEqual(['k1']);
@@ -103,16 +107,16 @@ describe('restarting on the same database file', () => {
 
     // A key upload on process a: b re-reads the app and its keys.
     await addTestKey(a, app, { kid: 'k2', algorithm: 'ES256', publicKey: ecKey('P-256').publicPem });
-    expect(await cached()).not.toBe(before);
+    await eventually(async () => expect(await cached()).not.toBe(before));
     expect([...(await (await cached()).customerKeys()).keys()].sort()).toEqual(['k1', 'k2']);
 
     // A setting toggled on process a reaches b on its next read.
     await a.http.patch(appUrl(app)).set(auth).send({ config: { webClient: { allowAnonymous: false } } }).expect(200);
-    expect((await cached()).row.allowAnonymous).toBe(false);
+    await eventually(async () => expect((await cached()).row.allowAnonymous).toBe(false));
   });
 });
 
-describe('upgrading a database made by an earlier release', () => {
+describe.runIf(TEST_STORE === 'sqlite')('upgrading a SQLite database made by an earlier release', () => {
   /** A database file migrated only up to `tag`, as that release left it. */
   function databaseAt(tag: string): Database.Database {
     const folder = join(dir, 'migrations');

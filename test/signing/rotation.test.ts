@@ -96,7 +96,7 @@ describe('rotation by another process on the same database file', () => {
     const before = await anonymousToken(h, app.id);
 
     // What `latchkey rotate-key --immediate` does: its own connection, its own commit.
-    const operator = await openStore(file);
+    const operator = await openStore(h.databaseUrl);
     opened.push(operator);
     const { kid: newKid } = await rotateSigningKey(operator, h.clock);
     expect(newKid).not.toBe(oldKid);
@@ -115,7 +115,7 @@ describe('rotation by another process on the same database file', () => {
     const h = await makeHarness({}, { databaseUrl: file });
     opened.push(h.store);
     const oldKid = h.svc.keyring.current.kid;
-    const operator = await openStore(file);
+    const operator = await openStore(h.databaseUrl);
     opened.push(operator);
     const { kid: newKid } = await rotateSigningKey(operator, h.clock);
     expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());

@@ -1,16 +1,25 @@
 // Builds a latchkey instance with a movable clock, for HTTP tests through
-// supertest and domain tests alike. The store is in-memory SQLite, or a file
-// when a test names one. Every harness is closed after its test file.
+// supertest and domain tests alike. Every harness is closed after its test file.
+//
+// The store is the one the run is on: SQLite by default (in memory, or the file
+// a test names), PostgreSQL with LATCHKEY_TEST_STORE=postgres (a fresh database
+// cloned from the migrated template per harness; a test that names a file gets
+// one database per name, so two harnesses on one "file" are two nodes sharing
+// one database, as two processes share one SQLite file).
 import supertest from 'supertest';
 import { afterAll } from 'vitest';
 import { createApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/services.js';
-import { openStore } from '../../src/store/open-store.js';
-import { observeErrors } from './observed-errors.js';
+import { isPostgresUrl, openStore } from '../../src/store/open-store.js';
 import { sqliteConnection } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
+import { observeErrors } from './observed-errors.js';
+import { adminQuery, freshPostgresDatabase, type TestDatabase } from './postgres.js';
+
+/** Which store this run's tests use. */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.LATCHKEY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 export const MANAGE_KEY = 'test-manage-key-0123456789abcdef0123456789';
 export const POW_SECRET = 'test-pow-secret-0123456789abcdef0123456789';
@@ -35,25 +44,46 @@ export interface Harness {
   config: Config;
   http: ReturnType<typeof supertest>;
   app: ReturnType<typeof createApp>;
-  /** Runs raw SQL against the harness's database (for inspecting what was stored). */
+  /** The DATABASE_URL the harness runs on: open another store (a second process or node) on it. */
+  databaseUrl: string;
+  /** Runs raw SQL against the harness's database (for inspecting what was stored); `?` placeholders. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
 const open = new Set<Harness>();
+// PostgreSQL databases standing in for named SQLite files, by name.
+const shared = new Map<string, Promise<TestDatabase>>();
 afterAll(async () => {
   await Promise.all([...open].map((h) => h.close()));
+  await Promise.all([...shared.values()].map(async (db) => (await db).drop()));
+  shared.clear();
 });
+
+/** The database a harness asked for, on this run's store, and what to drop when it closes. */
+async function testDatabase(requested: string | undefined): Promise<{ url: string; drop?: () => Promise<void> }> {
+  if (TEST_STORE === 'sqlite' || (requested !== undefined && isPostgresUrl(requested))) {
+    return { url: requested ?? ':memory:' };
+  }
+  if (requested === undefined || requested === ':memory:') {
+    const db = await freshPostgresDatabase();
+    return { url: db.url, drop: db.drop };
+  }
+  let db = shared.get(requested);
+  if (!db) shared.set(requested, (db = freshPostgresDatabase()));
+  return { url: (await db).url };
+}
 
 export async function makeHarness(
   env: Record<string, string> = {},
   options: { databaseUrl?: string; clock?: TestClock } = {},
 ): Promise<Harness> {
+  const database = await testDatabase(options.databaseUrl);
   const config = loadConfig({
     NODE_ENV: 'test',
     MANAGE_API_KEY: MANAGE_KEY,
     RATE_LIMIT_PER_MINUTE: '0',
-    DATABASE_URL: options.databaseUrl ?? ':memory:',
+    DATABASE_URL: database.url,
     ...env,
   });
   const clock = options.clock ?? new TestClock();
@@ -69,17 +99,22 @@ export async function makeHarness(
     config,
     app,
     http: supertest(app),
+    databaseUrl: config.databaseUrl,
     async query<T>(text: string, params: unknown[] = []) {
       const sqlite = sqliteConnection(store);
-      if (!sqlite) throw new Error('query: no SQLite connection');
-      const statement = sqlite.prepare(text);
-      return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+      if (sqlite) {
+        const statement = sqlite.prepare(text);
+        return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as T[];
+      }
+      let n = 0;
+      return (await adminQuery(text.replace(/\?/g, () => `$${++n}`), params, config.databaseUrl)) as T[];
     },
     async close() {
       if (closed) return;
       closed = true;
       open.delete(h);
       await store.close();
+      await database.drop?.();
     },
   };
   open.add(h);

@@ -3,13 +3,13 @@
 // and returns a settled promise; the atomic steps lean on SQLite's single
 // writer (BEGIN IMMEDIATE takes the write lock before reading).
 import Database from 'better-sqlite3';
-import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { AppScope, SigningKeyRecord } from '../records.js';
-import type { AddKeyResult, Store } from '../store.js';
+import type { AddKeyResult, RevokeApiKeyResult, Store } from '../store.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import { createChangeFeed } from './change-feed.js';
 import { openDatabase, type Db } from './open.js';
-import { apps, authKeys, settings, signingKeys } from './schema.js';
+import { apiKeys, apps, auditEvents, authKeys, settings, signingKeys } from './schema.js';
 
 // SQLite result codes that mean "not now", not "never": the HTTP layers answer
 // them with 503 and Retry-After instead of 500.
@@ -76,9 +76,12 @@ function sqliteStore(db: Db): Store {
     changes,
 
     apps: {
-      create: (app) =>
+      create: (app, event) =>
         run(() => {
-          db.insert(apps).values(app).run();
+          db.transaction((tx) => {
+            tx.insert(apps).values(app).run();
+            if (event) tx.insert(auditEvents).values(event).run();
+          });
           changes.notifyLocal('apps');
         }),
       list: (scope, page, limit) =>
@@ -98,24 +101,55 @@ function sqliteStore(db: Db): Store {
         }),
       getScoped: (scope, appId) => run(() => db.select().from(apps).where(inScope(scope, appId)).get()),
       getById: (appId) => run(() => db.select().from(apps).where(eq(apps.id, appId)).get()),
-      update: (scope, appId, fields) =>
+      update: (scope, appId, fields, event) =>
         run(() => {
-          // drizzle leaves `undefined` columns alone, which is exactly merge-patch.
-          const row = db.update(apps).set(fields).where(inScope(scope, appId)).returning().get();
-          if (row) changes.notifyLocal('apps');
-          return row;
+          const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+          const result = db.transaction(
+            (tx) => {
+              const before = tx.select().from(apps).where(inScope(scope, appId)).get();
+              if (!before || Object.keys(set).length === 0) return { row: before, wrote: false };
+              const audit = event?.(before, { ...before, ...set });
+              if (audit === null) return { row: before, wrote: false };
+              // drizzle leaves `undefined` columns alone, which is exactly merge-patch.
+              const row = tx.update(apps).set(set).where(inScope(scope, appId)).returning().get();
+              if (audit) tx.insert(auditEvents).values(audit).run();
+              return { row, wrote: true };
+            },
+            { behavior: 'immediate' },
+          );
+          if (result.wrote) changes.notifyLocal('apps');
+          return result.row;
         }),
-      delete: (scope, appId) =>
+      delete: (scope, appId, event) =>
         run(() => {
           // auth_keys rows go with it (ON DELETE CASCADE).
-          const deleted = db.delete(apps).where(inScope(scope, appId)).run().changes === 1;
+          const deleted = db.transaction((tx) => {
+            if (tx.delete(apps).where(inScope(scope, appId)).run().changes !== 1) return false;
+            if (event) tx.insert(auditEvents).values(event).run();
+            return true;
+          });
           if (deleted) changes.notifyLocal('apps');
           return deleted;
         }),
+      projects: (within) =>
+        run(() =>
+          db
+            .select({ tenantId: apps.tenantId, projectId: apps.projectId, apps: count() })
+            .from(apps)
+            .where(
+              and(
+                within.tenantId === undefined ? undefined : eq(apps.tenantId, within.tenantId),
+                within.projectId === undefined ? undefined : eq(apps.projectId, within.projectId),
+              ),
+            )
+            .groupBy(apps.tenantId, apps.projectId)
+            .orderBy(asc(apps.tenantId), asc(apps.projectId))
+            .all(),
+        ),
     },
 
     keys: {
-      add: (key, max) =>
+      add: (key, max, event) =>
         run(() => {
           // BEGIN IMMEDIATE takes the write lock before counting, so two uploads at
           // once (from this process or another one on the same file) cannot both see
@@ -129,6 +163,7 @@ function sqliteStore(db: Db): Store {
               if (existing.some((row) => row.kid === key.kid)) return { ok: false, reason: 'kid_conflict' };
               if (existing.length >= max) return { ok: false, reason: 'key_limit_reached' };
               tx.insert(authKeys).values(key).run();
+              if (event) tx.insert(auditEvents).values(event).run();
               return { ok: true, key };
             },
             { behavior: 'immediate' },
@@ -141,9 +176,14 @@ function sqliteStore(db: Db): Store {
           // rowid breaks ties between keys added in the same millisecond.
           db.select().from(authKeys).where(eq(authKeys.appId, appId)).orderBy(asc(authKeys.createdAt), sql`rowid`).all(),
         ),
-      delete: (appId, kid) =>
+      delete: (appId, kid, event) =>
         run(() => {
-          const deleted = db.delete(authKeys).where(and(eq(authKeys.appId, appId), eq(authKeys.kid, kid))).run().changes === 1;
+          const deleted = db.transaction((tx) => {
+            const key = tx.delete(authKeys).where(and(eq(authKeys.appId, appId), eq(authKeys.kid, kid))).returning().get();
+            if (!key) return false;
+            if (event) tx.insert(auditEvents).values(event(key)).run();
+            return true;
+          });
           if (deleted) changes.notifyLocal('auth_keys');
           return deleted;
         }),
@@ -210,6 +250,67 @@ function sqliteStore(db: Db): Store {
           return { hits: row.hits, resetAtMs: row.windowStart + windowMs };
         }),
       purge: (nowMs, windowMs) => run(() => purgeWindows.run(windowMs, nowMs).changes),
+    },
+
+    apiKeys: {
+      create: (key, event) =>
+        run(() =>
+          db.transaction((tx) => {
+            tx.insert(apiKeys).values(key).run();
+            tx.insert(auditEvents).values(event).run();
+          }),
+        ),
+      list: (tenantId) =>
+        run(() =>
+          db
+            .select()
+            .from(apiKeys)
+            .where(tenantId === undefined ? undefined : eq(apiKeys.tenantId, tenantId))
+            .orderBy(asc(apiKeys.createdAt), sql`rowid`)
+            .all(),
+        ),
+      get: (id) => run(() => db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()),
+      findByHash: (secretHash) => run(() => db.select().from(apiKeys).where(eq(apiKeys.secretHash, secretHash)).get()),
+      revoke: (id, at, event) =>
+        run(() =>
+          db.transaction(
+            (tx): RevokeApiKeyResult => {
+              const key = tx.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+              if (!key) return 'not_found';
+              if (key.revokedAt) return 'already_revoked';
+              tx.update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)).run();
+              tx.insert(auditEvents).values(event({ ...key, revokedAt: at })).run();
+              return 'revoked';
+            },
+            { behavior: 'immediate' },
+          ),
+        ),
+      touch: (id, at) => run(() => void db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run()),
+    },
+
+    audit: {
+      list: (filter) =>
+        run(() => {
+          const rows = db
+            .select()
+            .from(auditEvents)
+            .where(
+              and(
+                filter.tenantId === undefined ? undefined : eq(auditEvents.tenantId, filter.tenantId),
+                filter.projectId === undefined ? undefined : eq(auditEvents.projectId, filter.projectId),
+                filter.appId === undefined ? undefined : eq(auditEvents.appId, filter.appId),
+                filter.action === undefined ? undefined : eq(auditEvents.action, filter.action),
+                filter.before === undefined ? undefined : lt(auditEvents.seq, filter.before),
+              ),
+            )
+            .orderBy(desc(auditEvents.seq))
+            .limit(filter.limit + 1)
+            .all();
+          const page = rows.slice(0, filter.limit);
+          const next = rows.length > filter.limit ? page[page.length - 1]!.seq : null;
+          return { events: page.map(({ seq: _seq, ...event }) => event), next };
+        }),
+      purge: (before) => run(() => db.delete(auditEvents).where(lt(auditEvents.at, before)).run().changes),
     },
 
     ping: () => run(() => void ping.get()),

@@ -1,0 +1,160 @@
+// A node that loses the database answers 503 within 5 s (contract §0) and
+// recovers by itself within 10 s of the database's return (§5), without
+// being reopened: every method rejects with StoreUnavailableError meanwhile.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../scripts/test-postgres.js';
+import { openPostgresStore } from '../../src/store/postgres/store.js';
+import { StoreUnavailableError } from '../../src/store/store-errors.js';
+import type { ChangedTable, Store } from '../../src/store/store.js';
+import { freshPostgresStores, postgresAvailable, postgresContext, type TestStores } from '../support/postgres.js';
+
+// Contract bounds, not performance targets: §0 and §5.
+const UNAVAILABLE_WITHIN_MS = 5_000;
+const RECOVERED_WITHIN_MS = 10_000;
+
+/** Every kind of call a request makes, each timed until it settles. */
+function callEverything(store: Store, tag: string) {
+  const calls: Record<string, () => Promise<unknown>> = {
+    ping: () => store.ping(),
+    getById: () => store.apps.getById('app_missing00000'),
+    addKey: () =>
+      store.keys.add({ appId: 'app_missing00000', kid: tag, algorithm: 'ES256', publicKey: 'pem', thumbprint: 't', createdAt: new Date() }, 5),
+    signingKeys: () => store.signingKeys.all(),
+    spend: () => store.spentChallenges.spend(`challenge-${tag}`, 2_000_000_000),
+    hit: () => store.rateLimits.hit('run', tag, Date.now(), 60_000),
+    setting: () => store.settings.get('anything'),
+  };
+  return Promise.all(
+    Object.entries(calls).map(async ([name, call]) => {
+      const started = performance.now();
+      const outcome = await call().then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof StoreUnavailableError ? 'unavailable' : `other: ${String(error)}`),
+      );
+      return { name, outcome, ms: performance.now() - started };
+    }),
+  );
+}
+
+function expectAllUnavailable(results: Awaited<ReturnType<typeof callEverything>>) {
+  for (const result of results) {
+    expect(result, result.name).toMatchObject({ outcome: 'unavailable' });
+    expect(result.ms, result.name).toBeLessThan(UNAVAILABLE_WITHIN_MS);
+  }
+}
+
+async function expectRecovered(store: Store, tag: string) {
+  await vi.waitFor(() => store.ping(), { timeout: RECOVERED_WITHIN_MS, interval: 200 });
+  for (const result of await callEverything(store, tag)) expect(result, result.name).toMatchObject({ outcome: 'resolved' });
+}
+
+function record(store: Store): ChangedTable[] {
+  const seen: ChangedTable[] = [];
+  store.changes.subscribe((table) => seen.push(table));
+  return seen;
+}
+
+/**
+ * A TCP relay to PostgreSQL that can stop delivering anything without closing
+ * a connection: a network partition, where nothing is refused or reset and
+ * only timeouts can tell.
+ */
+async function freezableProxy(targetPort: number) {
+  let frozen = false;
+  const held: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  const relay = (from: Socket, to: Socket) =>
+    from.on('data', (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
+  const server: Server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    freeze: () => (frozen = true),
+    thaw: () => {
+      frozen = false;
+      for (const deliver of held.splice(0)) deliver();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const throwaway = postgresAvailable && postgresContext()?.throwaway === true;
+
+describe.runIf(throwaway)('PostgreSQL outage: the server stops and starts again', () => {
+  let cluster: ThrowawayPostgres | undefined;
+  let store: Store | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await cluster?.destroy();
+  });
+
+  it('rejects every call with StoreUnavailableError within 5 s, then works again within 10 s of the restart', async () => {
+    // A cluster of its own: stopping the shared one would fail other test files.
+    cluster = await startThrowawayPostgres();
+    store = await openPostgresStore(cluster.url, { pollSeconds: 1 });
+    const seen = record(store);
+    for (const result of await callEverything(store, 'before')) expect(result, result.name).toMatchObject({ outcome: 'resolved' });
+
+    await cluster.stopServer();
+    expectAllUnavailable(await callEverything(store, 'during'));
+
+    await cluster.startServer();
+    await expectRecovered(store, 'after');
+    // The listener is back: it dropped everything on reconnecting, and hears writes again.
+    await vi.waitFor(() => expect(seen).toContain('*'), { timeout: RECOVERED_WITHIN_MS });
+    const writer = new pg.Client({ connectionString: cluster.url });
+    await writer.connect();
+    await writer.query('UPDATE apps SET name = name');
+    await writer.end();
+    await vi.waitFor(() => expect(seen.at(-1)).toBe('apps'), { timeout: 1_000 });
+  });
+});
+
+describe.runIf(postgresAvailable)('PostgreSQL outage: the network stops delivering', () => {
+  let stores: TestStores | undefined;
+  let proxy: Awaited<ReturnType<typeof freezableProxy>> | undefined;
+  afterEach(async () => {
+    await stores?.cleanup();
+    await proxy?.close();
+  });
+
+  it('rejects every call with StoreUnavailableError within 5 s, then works again within 10 s of the network’s return', async () => {
+    stores = await freshPostgresStores();
+    const target = new URL(stores.database.url);
+    proxy = await freezableProxy(Number(target.port));
+    target.port = String(proxy.port);
+    const store = await openPostgresStore(target.toString(), { migrateOnStart: false, pollSeconds: 0.5 });
+    const seen = record(store);
+    try {
+      await expectRecovered(store, 'before');
+
+      proxy.freeze();
+      expectAllUnavailable(await callEverything(store, 'during'));
+
+      proxy.thaw();
+      await expectRecovered(store, 'after');
+      // The listener's poll timed out while frozen: it reconnected and dropped everything.
+      await vi.waitFor(() => expect(seen).toContain('*'), { timeout: RECOVERED_WITHIN_MS });
+    } finally {
+      await store.close();
+    }
+  });
+});
