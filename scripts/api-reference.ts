@@ -10,7 +10,8 @@ import { buildOpenApi } from '../src/http/openapi.js';
 const METHODS = ['get', 'post', 'patch', 'delete', 'options'] as const;
 
 const AUTH: Record<string, string> = {
-  manageKey: 'management key',
+  rootKey: 'root key',
+  scopedKey: 'scoped key',
   customerJwt: 'customer-signed JWT',
   sessionToken: 'session token',
 };

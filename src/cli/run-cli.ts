@@ -3,14 +3,14 @@
 // command line or not supported yet).
 import { existsSync, readFileSync } from 'node:fs';
 import { CliError, EXIT_FAILED, EXIT_USAGE, parseCommandArgs, type Command } from './command.js';
+import { createApiKeyCommand } from './create-api-key.js';
 import { loadEnvFile } from './env-file.js';
 import { migrate } from './migrate.js';
 import { revokeKey } from './revoke-key.js';
 import { rotateKey } from './rotate-key.js';
 import { serve } from './serve.js';
 
-// create-api-key (§2.3) joins this list with scoped management keys.
-export const COMMANDS: readonly Command[] = [serve, migrate, rotateKey, revokeKey];
+export const COMMANDS: readonly Command[] = [serve, migrate, rotateKey, revokeKey, createApiKeyCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

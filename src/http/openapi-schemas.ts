@@ -5,14 +5,31 @@
 // referred to by that name wherever it appears.
 import { z } from 'zod';
 import { appResource, createAppBody, patchAppBody } from '../apps/app-schema.js';
+import { auditEventResource } from '../audit/audit-event.js';
 import { ERRORS } from '../errors.js';
 import { addKeyBody, keyResource } from '../keys/key-schema.js';
+import { apiKeyResource, createApiKeyBody } from '../manage/api-keys.js';
 
 export const REQUEST_SCHEMAS = {
   AppCreate: createAppBody,
   AppPatch: patchAppBody,
   KeyCreate: addKeyBody,
+  ApiKeyCreate: createApiKeyBody,
 } as const;
+
+// GET /manage/me and /manage/projects (§2.7), as src/http/routes/manage-me.ts answers them.
+const caller = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('root') }),
+  z.object({
+    type: z.literal('api_key'),
+    id: z.string(),
+    name: z.string(),
+    tenantId: z.string(),
+    projectId: z.string().nullable(),
+    expiresAt: z.iso.datetime().nullable(),
+  }),
+]);
+const project = z.object({ tenantId: z.string(), projectId: z.string(), apps: z.number().int().describe('How many apps it holds.') });
 
 const authMethod = z.enum(['anonymous', 'authenticated']);
 const claims = z.record(z.string(), z.unknown()).describe('The verified claims of the customer JWT ({} when none).');
@@ -80,6 +97,16 @@ export const RESPONSE_SCHEMAS = {
     pagination: z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() }),
   }),
   Key: keyResource,
+  ApiKey: apiKeyResource,
+  ApiKeyCreated: z.object({ data: apiKeyResource, secret: z.string().describe('lk_mgmt_…: shown this once; only its hash is stored.') }),
+  ApiKeyList: z.object({ data: z.array(apiKeyResource) }),
+  CallerEnvelope: z.object({ data: caller }),
+  ProjectList: z.object({ data: z.array(project) }),
+  AuditEvent: auditEventResource,
+  AuditEventPage: z.object({
+    data: z.array(auditEventResource),
+    nextCursor: z.string().nullable().describe('Send it back as cursor for the next page; null on the last page.'),
+  }),
   KeyEnvelope: z.object({ data: keyResource }),
   KeyList: z.object({ data: z.array(keyResource) }),
   PowChallenge: powChallenge,

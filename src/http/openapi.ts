@@ -1,6 +1,7 @@
 // GET /openapi.json (contract §3.6): OpenAPI 3.1, built from the operation
 // table (./operations.ts: paths, security, and the error codes each operation
 // can answer) and the zod schemas that validate requests (./openapi-schemas.ts).
+import { AUDIT_ACTIONS } from '../audit/audit-event.js';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { OPERATIONS, type Operation, type ParameterName, type Security, type Tag } from './operations.js';
 import { buildRequestSchemas, buildResponseSchemas, REQUEST_SCHEMAS, type RequestSchemaName } from './openapi-schemas.js';
@@ -13,13 +14,16 @@ const ref = (kind: 'schemas' | 'requestBodies' | 'parameters' | 'headers', name:
 const TAGS: Record<Tag, string> = {
   Apps: 'Apps of a tenant and project, and their allowed origins (management key).',
   'Customer keys': "Public keys that verify an app's customer-signed JWTs (management key).",
+  'Management keys': 'Keys scoped to a tenant or a project, created by the root key; and who a key is.',
+  'Audit events': 'Who changed what, from where: one event per successful management write.',
   Sessions: 'What widgets call: proof-of-work challenges and session tokens; and introspection for their backends.',
   'Signing keys': "The service's own public keys, for verifying session tokens offline.",
   Operations: 'Liveness, readiness and this document.',
 };
 
 const SECURITY: Record<Security, Json[]> = {
-  manageKey: [{ manageKey: [] }],
+  manageKey: [{ rootKey: [] }, { scopedKey: [] }],
+  rootKey: [{ rootKey: [] }],
   customerJwt: [{ customerJwt: [] }],
   sessionToken: [{ sessionToken: [] }],
   // No bearer: a new identity; a valid anonymous token of this app: the same userId.
@@ -27,7 +31,7 @@ const SECURITY: Record<Security, Json[]> = {
   public: [],
 };
 
-const PATH_PARAMETERS = { tenantId: 'TenantId', projectId: 'ProjectId', appId: 'AppId', kid: 'Kid' } as const;
+const PATH_PARAMETERS = { tenantId: 'TenantId', projectId: 'ProjectId', appId: 'AppId', kid: 'Kid', apiKeyId: 'ApiKeyId' } as const;
 
 const pathParameter = (name: keyof typeof PATH_PARAMETERS) => ({
   name,
@@ -41,8 +45,24 @@ const PARAMETERS: Record<ParameterName | (typeof PATH_PARAMETERS)[keyof typeof P
   ProjectId: pathParameter('projectId'),
   AppId: pathParameter('appId'),
   Kid: pathParameter('kid'),
+  ApiKeyId: pathParameter('apiKeyId'),
   Page: { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 } },
   Limit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+  TenantIdFilter: {
+    name: 'tenantId',
+    in: 'query',
+    description: 'Only this tenant.',
+    schema: { type: 'string', pattern: PATH_PATTERNS.tenantId.source },
+  },
+  AuditLimit: { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 50 } },
+  AuditCursor: { name: 'cursor', in: 'query', description: 'The nextCursor of the previous page.', schema: { type: 'string' } },
+  AuditAppId: {
+    name: 'appId',
+    in: 'query',
+    description: 'Only events of this app.',
+    schema: { type: 'string', pattern: PATH_PATTERNS.appId.source },
+  },
+  AuditAction: { name: 'action', in: 'query', description: 'Only events of this action.', schema: { type: 'string', enum: [...AUDIT_ACTIONS] } },
   ChallengeAppId: {
     name: 'appId',
     in: 'query',
@@ -223,7 +243,12 @@ export function buildOpenApi() {
     paths: buildPaths(),
     components: {
       securitySchemes: {
-        manageKey: { type: 'http', scheme: 'bearer', description: 'The management API key (MANAGE_API_KEY).' },
+        rootKey: { type: 'http', scheme: 'bearer', description: 'The root management key (MANAGE_API_KEY): may do everything.' },
+        scopedKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A management key (lk_mgmt_…) scoped to one tenant, or one project of it: 403 forbidden anywhere else.',
+        },
         customerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "A JWT the customer's backend signed with a key uploaded for the app." },
         sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A session token this service issued.' },
       },

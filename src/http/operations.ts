@@ -11,13 +11,22 @@ import type { ErrorCode } from '../errors.js';
 import type { RequestSchemaName, ResponseSchemaName } from './openapi-schemas.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
-export type Tag = 'Apps' | 'Customer keys' | 'Sessions' | 'Signing keys' | 'Operations';
-/** manageKey: the management key; customerJwt: a JWT the customer's backend signed; sessionToken: one this service issued. */
-export type Security = 'manageKey' | 'customerJwt' | 'sessionToken' | 'optionalSessionToken' | 'public';
+export type Tag = 'Apps' | 'Customer keys' | 'Management keys' | 'Audit events' | 'Sessions' | 'Signing keys' | 'Operations';
+/**
+ * manageKey: the root key or a scoped key (within its scope); rootKey: the
+ * root key only; customerJwt: a JWT the customer's backend signed;
+ * sessionToken: one this service issued.
+ */
+export type Security = 'manageKey' | 'rootKey' | 'customerJwt' | 'sessionToken' | 'optionalSessionToken' | 'public';
 /** Parameters besides the path's own, by their name under components.parameters. */
 export type ParameterName =
   | 'Page'
   | 'Limit'
+  | 'TenantIdFilter'
+  | 'AuditLimit'
+  | 'AuditCursor'
+  | 'AuditAppId'
+  | 'AuditAction'
   | 'ChallengeAppId'
   | 'Origin'
   | 'ChallengeSolution'
@@ -43,9 +52,9 @@ export interface Operation {
 
 // What every management request may meet before its handler (§0 order):
 // the lockout, the key, the media type, the size and syntax of a body (on any
-// method: a GET with a body is parsed too), malformed path parameters, a
-// malformed %-escape in the path, and a store that cannot serve.
-const MANAGE: readonly ErrorCode[] = [
+// method: a GET with a body is parsed too), malformed path parameters or
+// query, a malformed %-escape in the path, and a store that cannot serve.
+const ANY_KEY: readonly ErrorCode[] = [
   'bad_request',
   'invalid_json',
   'validation_failed',
@@ -55,6 +64,8 @@ const MANAGE: readonly ErrorCode[] = [
   'rate_limited',
   'service_unavailable',
 ];
+// Every route but /manage/me and /manage/projects refuses a key outside its scope (§2.3).
+const MANAGE: readonly ErrorCode[] = [...ANY_KEY, 'forbidden'];
 
 // The run API never reads a body, but refuses one that is not JSON or is over 64 KiB (§3).
 const RUN: readonly ErrorCode[] = ['unsupported_media_type', 'payload_too_large', 'service_unavailable'];
@@ -164,6 +175,81 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'manageKey',
     success: { status: 204, description: 'Deleted' },
     errors: [...MANAGE, 'app_not_found', 'key_not_found'],
+  },
+  {
+    operationId: 'createApiKey',
+    method: 'post',
+    path: '/manage/api-keys',
+    tag: 'Management keys',
+    summary: 'Create a management key scoped to a tenant or one project (root key only); its secret is shown this once',
+    security: 'rootKey',
+    requestBody: 'ApiKeyCreate',
+    success: { status: 201, description: 'The key, and its secret', schema: 'ApiKeyCreated' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'listApiKeys',
+    method: 'get',
+    path: '/manage/api-keys',
+    tag: 'Management keys',
+    summary: 'List management keys, of one tenant when tenantId is given (root key only; never a secret)',
+    security: 'rootKey',
+    parameters: ['TenantIdFilter'],
+    success: { status: 200, description: 'The keys', schema: 'ApiKeyList' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'revokeApiKey',
+    method: 'delete',
+    path: '/manage/api-keys/{apiKeyId}',
+    tag: 'Management keys',
+    summary: 'Revoke a management key, from the next request on (root key only)',
+    security: 'rootKey',
+    success: { status: 204, description: 'Revoked' },
+    errors: [...MANAGE, 'api_key_not_found'],
+  },
+  {
+    operationId: 'getCaller',
+    method: 'get',
+    path: '/manage/me',
+    tag: 'Management keys',
+    summary: 'Who the presented key is',
+    security: 'manageKey',
+    success: { status: 200, description: 'The root key, or a scoped key and its scope', schema: 'CallerEnvelope' },
+    errors: ANY_KEY,
+  },
+  {
+    operationId: 'listProjects',
+    method: 'get',
+    path: '/manage/projects',
+    tag: 'Management keys',
+    summary: 'The tenants and projects that have apps and that the key may reach',
+    security: 'manageKey',
+    parameters: ['TenantIdFilter'],
+    success: { status: 200, description: 'Projects, by tenant then project', schema: 'ProjectList' },
+    errors: ANY_KEY,
+  },
+  {
+    operationId: 'listTenantAuditEvents',
+    method: 'get',
+    path: '/manage/tenants/{tenantId}/audit-events',
+    tag: 'Audit events',
+    summary: "A tenant's audit events, newest first (a project key: its project's)",
+    security: 'manageKey',
+    parameters: ['AuditLimit', 'AuditCursor', 'AuditAppId', 'AuditAction'],
+    success: { status: 200, description: 'One page of events', schema: 'AuditEventPage' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'listAuditEvents',
+    method: 'get',
+    path: '/manage/audit-events',
+    tag: 'Audit events',
+    summary: 'Every audit event, signing-key events included, newest first (root key only)',
+    security: 'rootKey',
+    parameters: ['AuditLimit', 'AuditCursor', 'AuditAppId', 'AuditAction'],
+    success: { status: 200, description: 'One page of events', schema: 'AuditEventPage' },
+    errors: MANAGE,
   },
   {
     operationId: 'getPowChallenge',

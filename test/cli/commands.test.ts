@@ -4,23 +4,28 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findLiveApiKey } from '../../src/manage/api-keys.js';
 import { newSigningKey } from '../../src/signing/keyring.js';
 import { openStore } from '../../src/store/open-store.js';
+import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { removeDir, runCli, workDir } from '../support/cli.js';
 
 let dir: string;
 afterEach(() => removeDir(dir));
 
-describe('latchkey', () => {
+// These commands run on SQLite files of their own whatever the run's store: once, in the SQLite pass.
+const describeOnce = describe.skipIf(postgresAvailable);
+
+describeOnce('latchkey', () => {
   it('--help lists every command', () => {
     dir = workDir();
     const result = runCli(['--help'], { cwd: dir });
     expect(result.status).toBe(0);
-    for (const command of ['serve', 'migrate', 'rotate-key', 'revoke-key']) expect(result.stdout).toContain(`  ${command} `);
+    for (const command of ['serve', 'migrate', 'rotate-key', 'revoke-key', 'create-api-key']) expect(result.stdout).toContain(`  ${command} `);
     expect(runCli(['--version'], { cwd: dir }).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
-  it.each(['serve', 'migrate', 'rotate-key', 'revoke-key'])('%s --help explains the command and changes nothing', (command) => {
+  it.each(['serve', 'migrate', 'rotate-key', 'revoke-key', 'create-api-key'])('%s --help explains the command and changes nothing', (command) => {
     dir = workDir('DATABASE_URL=./must-not-exist.db\n');
     const result = runCli([command, '--help'], { cwd: dir });
     expect(result.status).toBe(0);
@@ -35,6 +40,10 @@ describe('latchkey', () => {
     [['migrate', 'now'], /^latchkey migrate: unexpected argument 'now'/],
     [['revoke-key'], /^latchkey revoke-key: missing <kid>/],
     [['revoke-key', 'not a kid'], /^latchkey revoke-key: <kid> must match/],
+    [['create-api-key', '--name', 'Acme'], /^latchkey create-api-key: --tenant is required/],
+    [['create-api-key', '--tenant', 'acme'], /^latchkey create-api-key: --name is required/],
+    [['create-api-key', '--tenant', 'acme', '--project', 'a/b', '--name', 'Acme'], /^latchkey create-api-key: --project must match/],
+    [['create-api-key', '--tenant', 'acme', '--name', 'Acme', '--expires-at', 'tomorrow'], /^latchkey create-api-key: --expires-at /],
   ])('%j is refused with exit 2 and one line', (args, message) => {
     dir = workDir();
     const result = runCli(args, { cwd: dir });
@@ -52,7 +61,7 @@ describe('latchkey', () => {
   });
 });
 
-describe('latchkey migrate', () => {
+describeOnce('latchkey migrate', () => {
   it('creates and migrates the database, and prints what it did as JSON', async () => {
     dir = workDir();
     const file = join(dir, 'data', 'latchkey.db');
@@ -86,7 +95,7 @@ describe('latchkey migrate', () => {
   });
 });
 
-describe('latchkey rotate-key', () => {
+describeOnce('latchkey rotate-key', () => {
   it('--immediate makes a new key current, keeps the old one published, and prints the new key', async () => {
     dir = workDir();
     const file = join(dir, 'latchkey.db');
@@ -129,11 +138,80 @@ describe('latchkey rotate-key', () => {
   });
 });
 
-describe('latchkey revoke-key', () => {
+describeOnce('latchkey revoke-key', () => {
   it('says it is not supported yet, exit 2', () => {
     dir = workDir();
     const result = runCli(['revoke-key', 'lk_20260101_abcdef12'], { cwd: dir, env: { DATABASE_URL: join(dir, 'x.db') } });
     expect(result.status).toBe(2);
     expect(result.errorLines).toEqual(['latchkey revoke-key: revoking signing keys is not supported yet']);
+  });
+});
+
+describeOnce('latchkey create-api-key', () => {
+  it('creates a scoped key, prints it with its secret as the API does, and records who made it', async () => {
+    dir = workDir();
+    const file = join(dir, 'latchkey.db');
+    const result = runCli(['create-api-key', '--tenant', 'acme', '--project', 'docs', '--name', 'Acme backend'], {
+      cwd: dir,
+      env: { DATABASE_URL: file },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed).toEqual({
+      data: {
+        id: expect.stringMatching(/^key_/),
+        name: 'Acme backend',
+        tenantId: 'acme',
+        projectId: 'docs',
+        createdAt: expect.any(String),
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+      },
+      secret: expect.stringMatching(/^lk_mgmt_/),
+    });
+
+    const store = await openStore(file);
+    // The secret printed is the key's: the service would accept it.
+    expect((await findLiveApiKey(store, printed.secret, Date.now()))?.id).toBe(printed.data.id);
+    const { events } = await store.audit.list({ tenantId: 'acme', limit: 10 });
+    expect(events).toEqual([
+      expect.objectContaining({ action: 'api_key.created', target: printed.data.id, actor: { type: 'cli' }, ip: null, requestId: null }),
+    ]);
+    await store.close();
+  });
+
+  it('refuses an expiry in the past, exit 2, and stores nothing', async () => {
+    dir = workDir();
+    const file = join(dir, 'latchkey.db');
+    const result = runCli(['create-api-key', '--tenant', 'acme', '--name', 'Old', '--expires-at', '2020-01-01T00:00:00Z'], {
+      cwd: dir,
+      env: { DATABASE_URL: file },
+    });
+    expect(result.status).toBe(2);
+    expect(result.errorLines).toEqual(['latchkey create-api-key: --expires-at must be in the future']);
+    const store = await openStore(file);
+    expect(await store.apiKeys.list('acme')).toEqual([]);
+    await store.close();
+  });
+});
+
+describe.runIf(postgresAvailable)('latchkey migrate on PostgreSQL', () => {
+  it('migrates an empty database, which a node started with MIGRATE_ON_START=false then accepts', async () => {
+    dir = workDir();
+    const database = await freshPostgresDatabase({ empty: true });
+    try {
+      await expect(openStore(database.url, { migrateOnStart: false })).rejects.toThrow();
+      const result = runCli(['migrate'], { cwd: dir, env: { DATABASE_URL: database.url } });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ data: { database: 'postgres', migrated: true } });
+      const store = await openStore(database.url, { migrateOnStart: false });
+      await expect(store.apps.list({ tenantId: 't', projectId: 'p' }, 1, 1)).resolves.toEqual({ apps: [], total: 0 });
+      await store.close();
+    } finally {
+      await database.drop();
+    }
   });
 });

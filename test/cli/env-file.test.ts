@@ -6,12 +6,16 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MANAGE_KEY } from '../support/harness.js';
+import { postgresAvailable } from '../support/postgres.js';
 import { removeDir, runCli, startCli, workDir } from '../support/cli.js';
 
 let dir: string;
 afterEach(() => removeDir(dir));
 
-describe('.env in the working directory', () => {
+// These commands run on SQLite files of their own whatever the run's store: once, in the SQLite pass.
+const describeOnce = describe.skipIf(postgresAvailable);
+
+describeOnce('.env in the working directory', () => {
   it('configures a command', () => {
     dir = workDir('# where the database lives\nDATABASE_URL=./from-dotenv.db\n');
     const result = runCli(['migrate'], { cwd: dir });

@@ -50,14 +50,21 @@ describe('/openapi.json', () => {
     );
     expect(summary).toMatchInlineSnapshot(`
       [
-        "listApps GET /manage/tenants/{tenantId}/projects/{projectId}/apps: 200 400 401 413 415 429 503",
-        "createApp POST /manage/tenants/{tenantId}/projects/{projectId}/apps: 201 400 401 413 415 429 503",
-        "getApp GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 200 400 401 404 413 415 429 503",
-        "updateApp PATCH /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 200 400 401 404 413 415 429 503",
-        "deleteApp DELETE /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 204 400 401 404 413 415 429 503",
-        "listAuthKeys GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 200 400 401 404 413 415 429 503",
-        "addAuthKey POST /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 201 400 401 404 409 413 415 429 503",
-        "deleteAuthKey DELETE /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys/{kid}: 204 400 401 404 413 415 429 503",
+        "listApps GET /manage/tenants/{tenantId}/projects/{projectId}/apps: 200 400 401 403 413 415 429 503",
+        "createApp POST /manage/tenants/{tenantId}/projects/{projectId}/apps: 201 400 401 403 413 415 429 503",
+        "getApp GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 200 400 401 403 404 413 415 429 503",
+        "updateApp PATCH /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 200 400 401 403 404 413 415 429 503",
+        "deleteApp DELETE /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}: 204 400 401 403 404 413 415 429 503",
+        "listAuthKeys GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 200 400 401 403 404 413 415 429 503",
+        "addAuthKey POST /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 201 400 401 403 404 409 413 415 429 503",
+        "deleteAuthKey DELETE /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys/{kid}: 204 400 401 403 404 413 415 429 503",
+        "listApiKeys GET /manage/api-keys: 200 400 401 403 413 415 429 503",
+        "createApiKey POST /manage/api-keys: 201 400 401 403 413 415 429 503",
+        "revokeApiKey DELETE /manage/api-keys/{apiKeyId}: 204 400 401 403 404 413 415 429 503",
+        "getCaller GET /manage/me: 200 400 401 413 415 429 503",
+        "listProjects GET /manage/projects: 200 400 401 413 415 429 503",
+        "listTenantAuditEvents GET /manage/tenants/{tenantId}/audit-events: 200 400 401 403 413 415 429 503",
+        "listAuditEvents GET /manage/audit-events: 200 400 401 403 413 415 429 503",
         "getPowChallenge GET /run/auth/pow/challenge: 200 400 404 413 415 503",
         "preflightPowChallenge OPTIONS /run/auth/pow/challenge: 204 405",
         "createAnonymousSession POST /run/auth/apps/{appId}/anonymous-session: 200 400 401 403 404 413 415 429 503",
@@ -92,7 +99,8 @@ describe('/openapi.json', () => {
 
   it('says which operations are public, and which need which bearer', () => {
     const security = Object.fromEntries(operations().map(({ operation }) => [operation.operationId, operation.security]));
-    expect(security.createApp).toEqual([{ manageKey: [] }]);
+    expect(security.createApp).toEqual([{ rootKey: [] }, { scopedKey: [] }]);
+    expect(security.createApiKey).toEqual([{ rootKey: [] }]);
     expect(security.createSession).toEqual([{ customerJwt: [] }]);
     expect(security.introspectSession).toEqual([{ sessionToken: [] }]);
     // A refresh sends the earlier token; a first request sends none.
@@ -104,7 +112,7 @@ describe('/openapi.json', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['App', 'Key', 'AnonymousSession', 'Session', 'Introspection', 'PowChallenge', 'Jwks', 'Error']),
     );
-    expect(Object.keys(doc.components.requestBodies)).toEqual(['AppCreate', 'AppPatch', 'KeyCreate']);
+    expect(Object.keys(doc.components.requestBodies)).toEqual(['AppCreate', 'AppPatch', 'KeyCreate', 'ApiKeyCreate']);
     const createApp = doc.paths['/manage/tenants/{tenantId}/projects/{projectId}/apps']!.post;
     expect(createApp.requestBody).toEqual({ $ref: '#/components/requestBodies/AppCreate' });
     expect(createApp.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AppEnvelope' });
@@ -156,7 +164,7 @@ describe('/openapi.json', () => {
   it('names routes the service serves, and only the methods it serves on them', async () => {
     const app = await createTestApp(h);
     const concrete = (path: string) =>
-      path.replace('{tenantId}', app.tenantId).replace('{projectId}', app.projectId).replace('{appId}', app.id).replace('{kid}', 'k1');
+      path.replace('{tenantId}', app.tenantId).replace('{projectId}', app.projectId).replace('{appId}', app.id).replace('{kid}', 'k1').replace('{apiKeyId}', 'key_0123456789');
     for (const [path, item] of Object.entries(doc.paths)) {
       const url = concrete(path);
       for (const method of METHODS.filter((m) => item[m])) {
