@@ -24,7 +24,7 @@ fail() {
 bash "$root/scripts/release.sh" --install "$work/release"
 cd "$work/release"
 
-for dev in typescript tsx vitest drizzle-kit supertest @redocly/cli; do
+for dev in typescript tsx vitest drizzle-kit supertest esbuild playwright-core @redocly/cli; do
   [ ! -e "node_modules/$dev" ] || fail "dev dependency $dev was installed"
 done
 [ ! -e src ] || fail "the release holds src/"
