@@ -16,6 +16,8 @@ import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { manageMeRouter } from './http/routes/manage-me.js';
+import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
+import { manageSigningKeysRouter } from './http/routes/manage-signing-keys.js';
 import { opsRouter } from './http/routes/ops.js';
 import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
@@ -40,9 +42,11 @@ export function createExpressApp(svc: Services): Express {
   const manageRouters = [
     manageAppsRouter(svc),
     manageKeysRouter(svc),
+    manageRevocationsRouter(svc),
     manageApiKeysRouter(svc),
     manageAuditRouter(svc),
     manageMeRouter(svc),
+    manageSigningKeysRouter(svc),
   ];
   // Contract §0's order of answers, one middleware each: unknown route or
   // method (404/405), failed-authentication lockout (429), key (401), media

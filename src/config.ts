@@ -43,6 +43,9 @@ export const configSchema = z
     // A hop count only: `true` would trust any X-Forwarded-For a client invents.
     TRUST_PROXY: intInRange(0, 10, 0),
     AUDIT_RETENTION_DAYS: intInRange(1, 3650, 400),
+    SESSION_TOKEN_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+    SIGNING_KEY_PREPUBLISH_SECONDS: intInRange(0, 86_400, 600),
+    KEY_ENCRYPTION_SECRET: secret(32),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -72,6 +75,12 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
   readonly auditRetentionDays: number;
+  /** Algorithm of signing keys created from now on (§4.3). */
+  readonly sessionTokenAlg: RawConfig['SESSION_TOKEN_ALG'];
+  /** How long a rotated-in key is published before it signs (§2.6). */
+  readonly signingKeyPrepublishSeconds: number;
+  /** Encrypts signing private keys at rest when set. */
+  readonly keyEncryptionSecret: string | undefined;
   readonly logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -118,6 +127,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     trustProxy: c.TRUST_PROXY,
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    sessionTokenAlg: c.SESSION_TOKEN_ALG,
+    signingKeyPrepublishSeconds: c.SIGNING_KEY_PREPUBLISH_SECONDS,
+    keyEncryptionSecret: c.KEY_ENCRYPTION_SECRET,
     logLevel: c.LOG_LEVEL,
   });
 }

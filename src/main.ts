@@ -7,7 +7,10 @@ import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createServices } from './services.js';
 import { databaseLabel, openStore } from './store/open-store.js';
+import { DatabaseOpenError } from './store/store-errors.js';
 import { startAuditRetention } from './audit/retention.js';
+import { startRevocationPurge } from './revocations/purge-expired.js';
+import { KeyEncryptionError } from './signing/key-encryption.js';
 
 /** A start-up failure an operator can fix: one line on stderr, no stack trace, exit 1. */
 function fail(message: string): never {
@@ -31,9 +34,17 @@ const store = await openStore(config.databaseUrl, {
   poolMax: config.pgPoolMax,
   cachePollSeconds: config.cachePollSeconds,
   log: logger,
-}).catch((error: unknown) => fail(`cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`));
-const svc = await createServices({ config, store, logger });
-const stopHousekeeping = startAuditRetention(svc, config.auditRetentionDays);
+}).catch((error: unknown) =>
+  // A DatabaseOpenError already says which database and why, in one line.
+  fail(error instanceof DatabaseOpenError ? error.message : `cannot open the database (${databaseLabel(config.databaseUrl)}): ${(error as Error).message}`),
+);
+const svc = await createServices({ config, store, logger }).catch((error: unknown) => {
+  // Both say what to fix in one line: a database still locked, a wrong KEY_ENCRYPTION_SECRET.
+  if (error instanceof DatabaseOpenError || error instanceof KeyEncryptionError) fail(error.message);
+  throw error;
+});
+const stopAuditRetention = startAuditRetention(svc, config.auditRetentionDays);
+const stopRevocationPurge = startRevocationPurge(svc);
 
 if (svc.manageKey.generated) {
   // Shown once: only its hash is stored. Set MANAGE_API_KEY to choose your own.
@@ -55,7 +66,8 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, 'shutting down');
   await http.stop();
-  stopHousekeeping();
+  stopAuditRetention();
+  stopRevocationPurge();
   await store.close().catch(() => {});
   logger.info('stopped');
   process.exit(0);

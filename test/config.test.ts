@@ -36,6 +36,9 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 60,
       trustProxy: 0,
       auditRetentionDays: 400,
+      sessionTokenAlg: 'EdDSA',
+      signingKeyPrepublishSeconds: 600,
+      keyEncryptionSecret: undefined,
       logLevel: 'info',
     });
   });
@@ -68,6 +71,9 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_MINUTE: '0',
       TRUST_PROXY: '2',
       AUDIT_RETENTION_DAYS: '30',
+      SESSION_TOKEN_ALG: 'ES256',
+      SIGNING_KEY_PREPUBLISH_SECONDS: '0',
+      KEY_ENCRYPTION_SECRET: GOOD_SECRET,
       LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -85,6 +91,9 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 0,
       trustProxy: 2,
       auditRetentionDays: 30,
+      sessionTokenAlg: 'ES256',
+      signingKeyPrepublishSeconds: 0,
+      keyEncryptionSecret: GOOD_SECRET,
       logLevel: 'warn',
     });
   });
@@ -96,6 +105,10 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'file:///tmp/x.db'],
     ['AUDIT_RETENTION_DAYS', '0'],
     ['AUDIT_RETENTION_DAYS', '3651'],
+    ['SESSION_TOKEN_ALG', 'RS256'],
+    ['SESSION_TOKEN_ALG', 'es256'],
+    ['SIGNING_KEY_PREPUBLISH_SECONDS', '86401'],
+    ['SIGNING_KEY_PREPUBLISH_SECONDS', '-1'],
     ['PG_POOL_MAX', '0'],
     ['CACHE_POLL_SECONDS', '0'],
     ['PORT', 'abc'],
@@ -111,7 +124,7 @@ describe('loadConfig', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
-  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY'])('refuses a short %s without echoing it', (name) => {
+  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY', 'KEY_ENCRYPTION_SECRET'])('refuses a short %s without echoing it', (name) => {
     const secret = 'short-but-secret-SENTINEL';
     const error = configError({ [name]: secret });
     expect(error.message).toContain(name);

@@ -8,6 +8,7 @@ import { auditEvent, type WriteContext } from '../audit/audit-event.js';
 import type { AppRecord, AppScope } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { AppResource, CreateAppInput, PatchAppInput } from './app-schema.js';
+import { mergeCustomerJwt } from './customer-jwt-policy.js';
 
 export type { AppRecord, AppScope };
 
@@ -29,7 +30,11 @@ export function toAppResource(app: AppRecord): AppResource {
     enabled: app.enabled,
     config: {
       type: app.type,
-      webClient: { allowedDomains: app.allowedDomains, allowAnonymous: app.allowAnonymous },
+      webClient: {
+        allowedDomains: app.allowedDomains,
+        allowAnonymous: app.allowAnonymous,
+        customerJwt: mergeCustomerJwt({}, app.customerJwt),
+      },
     },
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
@@ -52,7 +57,7 @@ export async function createApp(store: Store, ctx: WriteContext, scope: AppScope
     enabled: input.enabled,
     allowedDomains: input.config.webClient.allowedDomains,
     allowAnonymous: input.config.webClient.allowAnonymous,
-    customerJwt: {},
+    customerJwt: mergeCustomerJwt({}, input.config.webClient.customerJwt),
     createdAt: now,
     updatedAt: now,
   };
@@ -77,7 +82,12 @@ export function patchApp(store: Store, ctx: WriteContext, scope: AppScope, appId
     allowAnonymous: webClient?.allowAnonymous,
     updatedAt: new Date(ctx.clock.now()),
   };
-  return store.apps.update(scope, appId, fields, (before, after) => {
+  // The nested policy merges into the stored one, read with the row locked:
+  // a concurrent PATCH of a sibling rule is kept, not overwritten.
+  const policyPatch = webClient?.customerJwt;
+  const changes =
+    policyPatch === undefined ? fields : (before: AppRecord) => ({ ...fields, customerJwt: mergeCustomerJwt(before.customerJwt, policyPatch) });
+  return store.apps.update(scope, appId, changes, (before, after) => {
     const changes = appChanges(toAppResource(before), toAppResource(after));
     return changes && auditEvent(ctx, 'app.updated', { ...about(before), changes });
   });

@@ -2,16 +2,13 @@
 // does with the root key, from the command line — so an operator can hand a
 // customer its key without putting the root key in a shell history. The
 // audit event names the command line as the actor.
-import type { WriteContext } from '../audit/audit-event.js';
-import { systemClock } from '../clock.js';
 import { createApiKey, createApiKeyBody, toApiKeyResource } from '../manage/api-keys.js';
 import { CliError, EXIT_USAGE, printJson, type Command } from './command.js';
 import { withStore } from './with-store.js';
+import { CLI_WRITE } from './write-context.js';
 
 // The body field each option fills, for error messages that name the option.
 const OPTION_OF: Record<string, string> = { name: '--name', tenantId: '--tenant', projectId: '--project', expiresAt: '--expires-at' };
-
-const CLI_WRITE: WriteContext = { actor: { type: 'cli' }, ip: null, requestId: null, clock: systemClock };
 
 export const createApiKeyCommand: Command = {
   name: 'create-api-key',

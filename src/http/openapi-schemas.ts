@@ -9,12 +9,17 @@ import { auditEventResource } from '../audit/audit-event.js';
 import { ERRORS } from '../errors.js';
 import { addKeyBody, keyResource } from '../keys/key-schema.js';
 import { apiKeyResource, createApiKeyBody } from '../manage/api-keys.js';
+import { addRevocationBody, revocationResource } from '../revocations/revocation-schema.js';
+import { rotateSigningKeyBody } from './routes/manage-signing-keys.js';
+import { signingKeyResource } from '../signing/signing-key.js';
 
 export const REQUEST_SCHEMAS = {
   AppCreate: createAppBody,
   AppPatch: patchAppBody,
   KeyCreate: addKeyBody,
   ApiKeyCreate: createApiKeyBody,
+  RevocationCreate: addRevocationBody,
+  SigningKeyRotate: rotateSigningKeyBody,
 } as const;
 
 // GET /manage/me and /manage/projects (§2.7), as src/http/routes/manage-me.ts answers them.
@@ -59,6 +64,7 @@ const introspection = z.object({
   prompt: z.string().nullable(),
   verifiedClaims: claims,
   expiresAt: z.iso.datetime(),
+  sessionId: z.string().describe("The token's jti: revoke this one session with it."),
 });
 
 const powChallenge = z.object({
@@ -97,6 +103,12 @@ export const RESPONSE_SCHEMAS = {
     pagination: z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() }),
   }),
   Key: keyResource,
+  Revocation: revocationResource,
+  RevocationEnvelope: z.object({ data: revocationResource }),
+  RevocationList: z.object({ data: z.array(revocationResource) }),
+  SigningKey: signingKeyResource,
+  SigningKeyEnvelope: z.object({ data: signingKeyResource }),
+  SigningKeyList: z.object({ data: z.array(signingKeyResource) }),
   ApiKey: apiKeyResource,
   ApiKeyCreated: z.object({ data: apiKeyResource, secret: z.string().describe('lk_mgmt_…: shown this once; only its hash is stored.') }),
   ApiKeyList: z.object({ data: z.array(apiKeyResource) }),

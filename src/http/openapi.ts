@@ -14,10 +14,11 @@ const ref = (kind: 'schemas' | 'requestBodies' | 'parameters' | 'headers', name:
 const TAGS: Record<Tag, string> = {
   Apps: 'Apps of a tenant and project, and their allowed origins (management key).',
   'Customer keys': "Public keys that verify an app's customer-signed JWTs (management key).",
+  Revocations: "Ending an app's sessions before they expire (management key).",
   'Management keys': 'Keys scoped to a tenant or a project, created by the root key; and who a key is.',
   'Audit events': 'Who changed what, from where: one event per successful management write.',
   Sessions: 'What widgets call: proof-of-work challenges and session tokens; and introspection for their backends.',
-  'Signing keys': "The service's own public keys, for verifying session tokens offline.",
+  'Signing keys': "The service's own keys: JWKS for verifying session tokens offline, and their rotation and revocation (root key).",
   Operations: 'Liveness, readiness and this document.',
 };
 
@@ -195,7 +196,8 @@ function requestBodies(): Record<RequestSchemaName, Json> {
   for (const name of Object.keys(REQUEST_SCHEMAS) as RequestSchemaName[]) {
     const content: Json = { 'application/json': { schema: schemas[name] } };
     if (name === 'AppPatch') content['application/merge-patch+json'] = { schema: schemas[name] };
-    bodies[name] = { required: true, content };
+    // POST /manage/signing-keys/rotate with no body at all is a plain rotation.
+    bodies[name] = { required: name !== 'SigningKeyRotate', content };
   }
   return bodies;
 }

@@ -11,7 +11,7 @@ import type { ErrorCode } from '../errors.js';
 import type { RequestSchemaName, ResponseSchemaName } from './openapi-schemas.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'options';
-export type Tag = 'Apps' | 'Customer keys' | 'Management keys' | 'Audit events' | 'Sessions' | 'Signing keys' | 'Operations';
+export type Tag = 'Apps' | 'Customer keys' | 'Revocations' | 'Management keys' | 'Audit events' | 'Sessions' | 'Signing keys' | 'Operations';
 /**
  * manageKey: the root key or a scoped key (within its scope); rootKey: the
  * root key only; customerJwt: a JWT the customer's backend signed;
@@ -175,6 +175,58 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'manageKey',
     success: { status: 204, description: 'Deleted' },
     errors: [...MANAGE, 'app_not_found', 'key_not_found'],
+  },
+  {
+    operationId: 'listRevocations',
+    method: 'get',
+    path: `${APP}/revocations`,
+    tag: 'Revocations',
+    summary: "List an app's session revocations, newest first",
+    security: 'manageKey',
+    success: { status: 200, description: 'The live revocations', schema: 'RevocationList' },
+    errors: [...MANAGE, 'app_not_found'],
+  },
+  {
+    operationId: 'revokeSessions',
+    method: 'post',
+    path: `${APP}/revocations`,
+    tag: 'Revocations',
+    summary: 'Revoke sessions: one token (jti), a user (userId), or every session issued before a time (issuedBefore)',
+    security: 'manageKey',
+    requestBody: 'RevocationCreate',
+    success: { status: 201, description: 'The revocation, in effect from the next request', schema: 'RevocationEnvelope' },
+    errors: [...MANAGE, 'app_not_found', 'revocation_limit_reached'],
+  },
+  {
+    operationId: 'listSigningKeys',
+    method: 'get',
+    path: '/manage/signing-keys',
+    tag: 'Signing keys',
+    summary: "The service's signing keys and their status (root key only)",
+    security: 'rootKey',
+    success: { status: 200, description: 'Every signing key, oldest first', schema: 'SigningKeyList' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'rotateSigningKey',
+    method: 'post',
+    path: '/manage/signing-keys/rotate',
+    tag: 'Signing keys',
+    summary: 'Bring in a new signing key: pre-published, or current at once with immediate (root key only)',
+    security: 'rootKey',
+    requestBody: 'SigningKeyRotate',
+    success: { status: 201, description: 'The new key', schema: 'SigningKeyEnvelope' },
+    errors: MANAGE,
+  },
+  {
+    operationId: 'revokeSigningKey',
+    method: 'post',
+    path: '/manage/signing-keys/{kid}/revoke',
+    tag: 'Signing keys',
+    summary: 'Revoke a signing key: out of JWKS at once, every token it signed refused (root key only)',
+    security: 'rootKey',
+    success: { status: 200, description: 'The key, now revoked', schema: 'SigningKeyEnvelope' },
+    errors: [...MANAGE, 'signing_key_not_found'],
   },
   {
     operationId: 'createApiKey',

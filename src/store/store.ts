@@ -11,7 +11,7 @@
 // A method that cannot reach its database (busy, gone, timed out) rejects with
 // StoreUnavailableError (./store-errors.ts), which the HTTP layers answer with
 // 503 `service_unavailable` and `Retry-After` (contract §0).
-import type { ApiKeyRecord, AppRecord, AppScope, AuditEventRecord, KeyRecord, SigningKeyRecord } from './records.js';
+import type { ApiKeyRecord, AppRecord, AppScope, AuditEventRecord, KeyRecord, RevocationRecord, SigningKeyRecord } from './records.js';
 
 export type AddKeyResult =
   | { ok: true; key: KeyRecord }
@@ -23,6 +23,9 @@ export type AddKeyResult =
 // (what a PATCH changed, which key was deleted) the store passes that row to a
 // callback inside the transaction.
 
+/** The fields an app update sets (undefined leaves a field alone). */
+export type AppChanges = Partial<Omit<AppRecord, 'id' | 'tenantId' | 'projectId' | 'createdAt'>>;
+
 export interface AppStore {
   create(app: AppRecord, event?: AuditEventRecord): Promise<void>;
   /** Oldest first (insertion order breaks ties), one page. */
@@ -33,7 +36,9 @@ export interface AppStore {
   getById(appId: string): Promise<AppRecord | undefined>;
   /**
    * Sets the given fields (undefined leaves a field alone); the updated app, or
-   * undefined when missing. With `event`, the row as it was and as it would be
+   * undefined when missing. `changes` may be a function of the row as it is,
+   * read inside the transaction with the row locked (a nested merge-patch must
+   * not lose a concurrent PATCH's change to a sibling field). With `event`, the row as it was and as it would be
    * are passed to it inside the transaction: its event is stored with the
    * write, and when it answers null nothing is written (a PATCH that changes
    * no value) and the app is returned as it is.
@@ -41,7 +46,7 @@ export interface AppStore {
   update(
     scope: AppScope,
     appId: string,
-    changes: Partial<Omit<AppRecord, 'id' | 'tenantId' | 'projectId' | 'createdAt'>>,
+    changes: AppChanges | ((before: AppRecord) => AppChanges),
     event?: (before: AppRecord, after: AppRecord) => AuditEventRecord | null,
   ): Promise<AppRecord | undefined>;
   /** Deletes the app and its keys; false when it was missing. */
@@ -60,6 +65,36 @@ export interface KeyStore {
   /** Oldest first. */
   list(appId: string): Promise<KeyRecord[]>;
   delete(appId: string, kid: string, event?: (deleted: KeyRecord) => AuditEventRecord): Promise<boolean>;
+}
+
+export type AddRevocationResult =
+  | { ok: true; revocation: RevocationRecord }
+  | { ok: false; reason: 'revocation_limit_reached' | 'app_not_found' };
+
+export interface RevocationStore {
+  /**
+   * Adds a revocation unless the app already holds `max` live ones (expiresAt
+   * after the new one's createdAt). Atomic across processes and nodes, like
+   * KeyStore.add: SQLite BEGIN IMMEDIATE, PostgreSQL the app row FOR UPDATE.
+   */
+  add(revocation: RevocationRecord, max: number, event: AuditEventRecord): Promise<AddRevocationResult>;
+  /** One app's stored revocations, newest first. */
+  list(appId: string): Promise<RevocationRecord[]>;
+  /** Every app's revocations still live at `now`: what each node keeps in memory. */
+  listLive(now: Date): Promise<RevocationRecord[]>;
+  /** Deletes revocations expired at `now`; how many. */
+  purge(now: Date): Promise<number>;
+}
+
+export interface UsedJtiStore {
+  /**
+   * Records that the app exchanged the customer JWT `jti`, kept until
+   * `expiresAtSeconds` (the token's exp); false when it already was. One atomic
+   * insert: exactly one winner cluster-wide.
+   */
+  use(appId: string, jti: string, expiresAtSeconds: number): Promise<boolean>;
+  /** Deletes jtis whose token expired at `nowSeconds`; how many. */
+  purge(nowSeconds: number): Promise<number>;
 }
 
 export type RevokeApiKeyResult = 'revoked' | 'already_revoked' | 'not_found';
@@ -98,16 +133,43 @@ export interface AuditStore {
   purge(before: Date): Promise<number>;
 }
 
+/** New times for one existing signing key (the fields a lifecycle step moves). */
+export interface SigningKeyUpdate {
+  kid: string;
+  set: Partial<Pick<SigningKeyRecord, 'activatesAt' | 'retiredAt' | 'publishUntil' | 'revokedAt'>>;
+}
+
+/**
+ * One lifecycle step (rotation, revocation), decided by domain code from the
+ * keys as they are: updates applied in order — a key that leaves "newest"
+ * (retiredAt set) before another becomes it (retiredAt cleared), as the
+ * one-newest-key rule is checked per statement — then the insert, then the event.
+ */
+export interface SigningKeyChange {
+  updates: SigningKeyUpdate[];
+  insert?: SigningKeyRecord;
+  event?: AuditEventRecord;
+}
+
 export interface SigningKeyStore {
   /**
-   * Inserts `make()`'s key when no key is current. At most one current key
-   * cluster-wide, however many nodes start at once.
+   * Inserts `make()`'s key when no key is the newest (retiredAt null). At most
+   * one such key cluster-wide, however many nodes start at once.
    */
   ensureCurrent(make: () => SigningKeyRecord): Promise<void>;
-  /** Retires every current key (published until `publishUntil`) and inserts `make()`'s key, atomically. */
-  rotate(make: () => SigningKeyRecord, retiredAt: Date, publishUntil: Date): Promise<{ kid: string; retired: string[] }>;
+  /**
+   * Reads every key and applies what `plan` decides, with its audit event, in
+   * one transaction that excludes every other ensureCurrent/change (SQLite:
+   * BEGIN IMMEDIATE; PostgreSQL: an advisory lock). `plan` answers null for no change.
+   */
+  change<T>(plan: (keys: SigningKeyRecord[]) => { change: SigningKeyChange | null; result: T }): Promise<T>;
   /** Oldest first. */
   all(): Promise<SigningKeyRecord[]>;
+  /**
+   * Replaces a key's stored private key when it is still `expected` (the same
+   * key in another form: encrypted at rest); false when it was not.
+   */
+  replacePrivateKey(kid: string, expected: string, privateKey: string): Promise<boolean>;
 }
 
 export interface SpentChallengeStore {
@@ -171,6 +233,8 @@ export interface Store {
   readonly rateLimits: RateLimitStore;
   readonly apiKeys: ApiKeyStore;
   readonly audit: AuditStore;
+  readonly revocations: RevocationStore;
+  readonly usedJtis: UsedJtiStore;
   readonly changes: ChangeFeed;
   /** Resolves when the database answers and is the one this store opened; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;

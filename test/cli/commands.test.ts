@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findLiveApiKey } from '../../src/manage/api-keys.js';
-import { newSigningKey } from '../../src/signing/keyring.js';
+import { newSigningKey } from '../../src/signing/signing-key.js';
 import { openStore } from '../../src/store/open-store.js';
 import { freshPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { removeDir, runCli, workDir } from '../support/cli.js';
@@ -95,12 +95,20 @@ describeOnce('latchkey migrate', () => {
   });
 });
 
+const SETTINGS = { sessionTokenAlg: 'EdDSA', signingKeyPrepublishSeconds: 600, keyEncryptionSecret: undefined } as const;
+
+/** A database whose current signing key is `lk_old`, made a day ago. */
+async function databaseWithKey(file: string) {
+  const store = await openStore(file);
+  await store.signingKeys.ensureCurrent(() => ({ ...newSigningKey(SETTINGS, Date.now() - 86_400_000), kid: 'lk_old' }));
+  return store;
+}
+
 describeOnce('latchkey rotate-key', () => {
-  it('--immediate makes a new key current, keeps the old one published, and prints the new key', async () => {
+  it('--immediate makes a new key current, keeps the old one published, prints the new key, and records who did it', async () => {
     dir = workDir();
     const file = join(dir, 'latchkey.db');
-    const store = await openStore(file);
-    await store.signingKeys.ensureCurrent(() => ({ ...newSigningKey(Date.parse('2026-01-01T00:00:00Z')), kid: 'lk_old' }));
+    const store = await databaseWithKey(file);
 
     const result = runCli(['rotate-key', '--immediate'], { cwd: dir, env: { DATABASE_URL: file } });
     expect(result.stderr).toBe('');
@@ -118,32 +126,54 @@ describeOnce('latchkey rotate-key', () => {
     expect(JSON.stringify(data)).not.toMatch(/PRIVATE|"d"/);
 
     const keys = await store.signingKeys.all();
-    expect(keys.map((key) => [key.kid, key.retiredAt === null])).toEqual([
-      ['lk_old', false],
-      [data.kid, true],
-    ]);
+    const old = keys.find((key) => key.kid === 'lk_old')!;
     // The old key stays in JWKS until its last token has expired (30 days + 1 minute).
-    expect(keys[0]!.publishUntil!.getTime() - keys[0]!.retiredAt!.getTime()).toBe((2_592_000 + 60) * 1000);
+    expect(old.publishUntil!.getTime() - old.retiredAt!.getTime()).toBe((2_592_000 + 60) * 1000);
+    expect((await store.audit.list({ limit: 10 })).events).toEqual([
+      expect.objectContaining({ action: 'signing_key.rotated', target: data.kid, actor: { type: 'cli' }, ip: null, requestId: null }),
+    ]);
     await store.close();
   });
 
-  it('without --immediate refuses (pre-publication is not built yet) and changes nothing', async () => {
+  it('without --immediate pre-publishes the new key; the old one signs until it activates', async () => {
     dir = workDir();
     const file = join(dir, 'latchkey.db');
+    const store = await databaseWithKey(file);
+
     const result = runCli(['rotate-key'], { cwd: dir, env: { DATABASE_URL: file } });
-    expect(result.status).toBe(2);
-    expect(result.errorLines).toEqual([expect.stringMatching(/^latchkey rotate-key: .*not supported yet.*--immediate/)]);
-    expect(result.stdout).toBe('');
-    expect(existsSync(file)).toBe(false);
+    expect(result.status).toBe(0);
+    const { data } = JSON.parse(result.stdout);
+    expect(data.status).toBe('pending');
+    // SIGNING_KEY_PREPUBLISH_SECONDS defaults to 600.
+    expect(Date.parse(data.activatesAt) - Date.parse(data.createdAt)).toBe(600_000);
+    const old = (await store.signingKeys.all()).find((key) => key.kid === 'lk_old')!;
+    expect(old.retiredAt?.toISOString()).toBe(data.activatesAt);
+    await store.close();
   });
 });
 
 describeOnce('latchkey revoke-key', () => {
-  it('says it is not supported yet, exit 2', () => {
+  it('revokes the current key, prints it, and a new key signs from now on', async () => {
+    dir = workDir();
+    const file = join(dir, 'latchkey.db');
+    const store = await databaseWithKey(file);
+
+    const result = runCli(['revoke-key', 'lk_old'], { cwd: dir, env: { DATABASE_URL: file } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).data).toMatchObject({ kid: 'lk_old', status: 'revoked' });
+    const keys = await store.signingKeys.all();
+    expect(keys.filter((key) => key.revokedAt === null && key.retiredAt === null)).toEqual([
+      expect.objectContaining({ kid: expect.not.stringMatching(/^lk_old$/) }),
+    ]);
+    await store.close();
+  });
+
+  it('names a kid it does not know in one line, exit 1', () => {
     dir = workDir();
     const result = runCli(['revoke-key', 'lk_20260101_abcdef12'], { cwd: dir, env: { DATABASE_URL: join(dir, 'x.db') } });
-    expect(result.status).toBe(2);
-    expect(result.errorLines).toEqual(['latchkey revoke-key: revoking signing keys is not supported yet']);
+    expect(result.status).toBe(1);
+    expect(result.errorLines).toEqual(['latchkey revoke-key: no signing key lk_20260101_abcdef12']);
   });
 });
 

@@ -58,6 +58,11 @@ describe('/openapi.json', () => {
         "listAuthKeys GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 200 400 401 403 404 413 415 429 503",
         "addAuthKey POST /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys: 201 400 401 403 404 409 413 415 429 503",
         "deleteAuthKey DELETE /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys/{kid}: 204 400 401 403 404 413 415 429 503",
+        "listRevocations GET /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/revocations: 200 400 401 403 404 413 415 429 503",
+        "revokeSessions POST /manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/revocations: 201 400 401 403 404 409 413 415 429 503",
+        "listSigningKeys GET /manage/signing-keys: 200 400 401 403 413 415 429 503",
+        "rotateSigningKey POST /manage/signing-keys/rotate: 201 400 401 403 413 415 429 503",
+        "revokeSigningKey POST /manage/signing-keys/{kid}/revoke: 200 400 401 403 404 413 415 429 503",
         "listApiKeys GET /manage/api-keys: 200 400 401 403 413 415 429 503",
         "createApiKey POST /manage/api-keys: 201 400 401 403 413 415 429 503",
         "revokeApiKey DELETE /manage/api-keys/{apiKeyId}: 204 400 401 403 404 413 415 429 503",
@@ -112,7 +117,7 @@ describe('/openapi.json', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['App', 'Key', 'AnonymousSession', 'Session', 'Introspection', 'PowChallenge', 'Jwks', 'Error']),
     );
-    expect(Object.keys(doc.components.requestBodies)).toEqual(['AppCreate', 'AppPatch', 'KeyCreate', 'ApiKeyCreate']);
+    expect(Object.keys(doc.components.requestBodies)).toEqual(['AppCreate', 'AppPatch', 'KeyCreate', 'ApiKeyCreate', 'RevocationCreate', 'SigningKeyRotate']);
     const createApp = doc.paths['/manage/tenants/{tenantId}/projects/{projectId}/apps']!.post;
     expect(createApp.requestBody).toEqual({ $ref: '#/components/requestBodies/AppCreate' });
     expect(createApp.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AppEnvelope' });

@@ -3,7 +3,7 @@
 import { and, asc, count, eq, getTableColumns } from 'drizzle-orm';
 import type pg from 'pg';
 import type { AppRecord, AppScope } from '../records.js';
-import type { AppStore } from '../store.js';
+import type { AppChanges, AppStore } from '../store.js';
 import { apps, auditEvents } from './schema.js';
 import { transaction, type Tx } from './transaction.js';
 
@@ -43,18 +43,25 @@ export function createAppStore(db: Tx, pool: pg.Pool): AppStore {
       return (await db.select(record).from(apps).where(eq(apps.id, appId)))[0];
     },
     async update(scope, appId, changes, event) {
-      const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<AppRecord>;
-      if (Object.keys(set).length === 0) return getScoped(scope, appId);
-      if (!event) return (await db.update(apps).set(set).where(inScope(scope, appId)).returning(record))[0];
+      const defined = (fields: AppChanges) =>
+        Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<AppRecord>;
+      if (typeof changes !== 'function') {
+        const set = defined(changes);
+        if (Object.keys(set).length === 0) return getScoped(scope, appId);
+        if (!event) return (await db.update(apps).set(set).where(inScope(scope, appId)).returning(record))[0];
+      }
       return transaction(pool, async (tx) => {
         // The row is locked while its change is decided, so two PATCHes record
-        // each other's values as `from`, never the same old one twice.
+        // each other's values as `from`, never the same old one twice, and a
+        // nested merge builds on the latest committed value.
         const [before] = await tx.select(record).from(apps).where(inScope(scope, appId)).for('update');
         if (!before) return undefined;
-        const audit = event(before, { ...before, ...set });
+        const set = defined(typeof changes === 'function' ? changes(before) : changes);
+        if (Object.keys(set).length === 0) return before;
+        const audit = event ? event(before, { ...before, ...set }) : undefined;
         if (audit === null) return before;
         const [after] = await tx.update(apps).set(set).where(inScope(scope, appId)).returning(record);
-        await tx.insert(auditEvents).values(audit);
+        if (audit) await tx.insert(auditEvents).values(audit);
         return after;
       });
     },

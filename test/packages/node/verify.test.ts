@@ -5,7 +5,7 @@ import { sign } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVerifier, LatchkeyVerifyError, type Verifier } from '../../../packages/node/src/index.js';
-import { rotateSigningKey } from '../../../src/signing/keyring.js';
+import { rotate } from '../../support/signing-keys.js';
 import { edKey } from '../../support/keys.js';
 import { startLatchkey, type LiveService } from '../../support/live-service.js';
 import { anonymousSession, signedInSession } from './session-tokens.js';
@@ -177,7 +177,7 @@ describe('the JWKS cache', () => {
       await verifier.verify(old.token);
       expect(fetches()).toBe(1);
 
-      const { kid } = await rotateSigningKey(rotating.svc.store, rotating.svc.clock);
+      const { kid } = await rotate(rotating.svc, { immediate: true });
       const fresh = await anonymousSession(rotating, app.id);
       expect(decodeProtectedHeader(fresh.token).kid).toBe(kid);
 
@@ -219,7 +219,7 @@ describe('the JWKS cache', () => {
       expect(fetches()).toBe(base + 1);
 
       // The old key leaves JWKS: rotated out, and the service's clock past its last token.
-      await rotateSigningKey(rotating.svc.store, rotating.svc.clock);
+      await rotate(rotating.svc, { immediate: true });
       rotating.clock.advance(31 * 24 * 3600);
 
       vi.useFakeTimers({ toFake: ['Date'] });
