@@ -40,3 +40,18 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   return openSqliteStore(url);
 }
+
+/**
+ * Applies pending migrations and returns (`latchkey migrate`, §3.6), for
+ * deployments that start nodes with MIGRATE_ON_START=false and migrate as a
+ * step of their own. SQLite migrates whenever it is opened.
+ */
+export async function migrateStore(url: string): Promise<{ database: Store['kind'] }> {
+  if (isPostgresUrl(url)) {
+    const { migratePostgres } = await import('./postgres/migrate.js');
+    await migratePostgres(url);
+    return { database: 'postgres' };
+  }
+  await openSqliteStore(url).close();
+  return { database: 'sqlite' };
+}

@@ -178,7 +178,8 @@ describe('npm start', () => {
   it('passes SIGTERM on to latchkey, which stops and exits 0, leaving nothing running', { timeout: 120_000 }, async () => {
     const p = start({ HOME: process.env.HOME ?? '' }, { file: 'npm', args: ['start', '--silent'] });
     const port = await p.port();
-    const server = descendants(p.child.pid!).find(({ command }) => /^\S*node dist\/src\/main\.js/.test(command));
+    // npm start runs the build npm ci made (the prepare script): `latchkey serve`.
+    const server = descendants(p.child.pid!).find(({ command }) => /^\S*node dist\/src\/cli\.js serve/.test(command));
     expect(server, 'the latchkey process under npm').toBeDefined();
     strays.push(server!.pid);
 

@@ -96,7 +96,7 @@ describe('rotation by another process on the same database file', () => {
     const oldKid = h.svc.keyring.current.kid;
     const before = await anonymousToken(h, app.id);
 
-    // What `npm run rotate-key` does: its own connection, its own commit.
+    // What `latchkey rotate-key --immediate` does: its own connection, its own commit.
     const operator = await openStore(h.databaseUrl);
     opened.push(operator);
     const { kid: newKid } = await rotate(h.svc, { immediate: true }, operator);
