@@ -6,19 +6,24 @@ import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { clientIpResolver } from './http/client-ip.js';
 import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
+import { BODY_LIMIT_BYTES, refuseLargeDeclaredBody } from './http/body-limit.js';
 import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
 import { routeGate } from './http/middleware/route-gate.js';
+import { manageApiKeysRouter } from './http/routes/manage-api-keys.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
+import { manageAuditRouter } from './http/routes/manage-audit.js';
 import { manageKeysRouter } from './http/routes/manage-keys.js';
+import { manageMeRouter } from './http/routes/manage-me.js';
+import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
+import { manageSigningKeysRouter } from './http/routes/manage-signing-keys.js';
 import { opsRouter } from './http/routes/ops.js';
+import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
 import { logSerializers } from './logger.js';
 import { failedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
-
-export const BODY_LIMIT = '64kb';
 
 export function createExpressApp(svc: Services): Express {
   const app = express();
@@ -29,9 +34,20 @@ export function createExpressApp(svc: Services): Express {
   app.set('trust proxy', svc.config.trustProxy);
 
   // Our serializers replace pino-http's, which would log every request header.
-  app.use(pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers }));
+  // Every log line of a request carries its id as `reqId` (§0).
+  app.use(
+    pinoHttp({ logger: svc.logger, quietReqLogger: true, wrapSerializers: false, serializers: logSerializers, genReqId: assignRequestId }),
+  );
 
-  const manageRouters = [manageAppsRouter(svc), manageKeysRouter(svc)];
+  const manageRouters = [
+    manageAppsRouter(svc),
+    manageKeysRouter(svc),
+    manageRevocationsRouter(svc),
+    manageApiKeysRouter(svc),
+    manageAuditRouter(svc),
+    manageMeRouter(svc),
+    manageSigningKeysRouter(svc),
+  ];
   // Contract §0's order of answers, one middleware each: unknown route or
   // method (404/405), failed-authentication lockout (429), key (401), media
   // type (415) and size (413), body text (400); the routers then validate the
@@ -42,11 +58,15 @@ export function createExpressApp(svc: Services): Express {
     routeGate(manageRouters),
     manageAuth({
       key: svc.manageKey,
+      store: svc.store,
+      clock: svc.clock,
+      logger: svc.logger,
       limiter: failedAuthLimiter(svc.failedAuthLimiter),
       clientIp: clientIpResolver(svc.config.trustProxy),
     }),
     requireJsonBody,
-    express.json({ limit: BODY_LIMIT, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
+    refuseLargeDeclaredBody,
+    express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: JSON_MEDIA_TYPES, verify: verifyUtf8 }),
     requireStorableText,
     ...manageRouters,
   );

@@ -19,7 +19,15 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: intInRange(0, 65535, 3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    DATABASE_URL: z.string().min(1).default('./data/latchkey.db'),
+    // A SQLite path (or :memory:), or a PostgreSQL URL; any other URL scheme
+    // (mysql://, http://, file://…) is a mistake, not a file name.
+    DATABASE_URL: z
+      .string()
+      .min(1)
+      .refine((url) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) || /^postgres(ql)?:\/\//i.test(url), {
+        message: 'must be a SQLite file path, :memory:, or a postgres:// or postgresql:// URL',
+      })
+      .default('./data/latchkey.db'),
     MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
     // PostgreSQL only: connections per node (one more listens for changes).
     PG_POOL_MAX: intInRange(1, 1000, 10),
@@ -34,6 +42,10 @@ export const configSchema = z
     RATE_LIMIT_PER_MINUTE: intInRange(0, 1_000_000, 60),
     // A hop count only: `true` would trust any X-Forwarded-For a client invents.
     TRUST_PROXY: intInRange(0, 10, 0),
+    AUDIT_RETENTION_DAYS: intInRange(1, 3650, 400),
+    SESSION_TOKEN_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
+    SIGNING_KEY_PREPUBLISH_SECONDS: intInRange(0, 86_400, 600),
+    KEY_ENCRYPTION_SECRET: secret(32),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -62,6 +74,13 @@ export interface Config {
   readonly pow: Readonly<{ hmacSecret: string; difficulty: number; challengeTtlSeconds: number }> | null;
   readonly rateLimitPerMinute: number;
   readonly trustProxy: number;
+  readonly auditRetentionDays: number;
+  /** Algorithm of signing keys created from now on (§4.3). */
+  readonly sessionTokenAlg: RawConfig['SESSION_TOKEN_ALG'];
+  /** How long a rotated-in key is published before it signs (§2.6). */
+  readonly signingKeyPrepublishSeconds: number;
+  /** Encrypts signing private keys at rest when set. */
+  readonly keyEncryptionSecret: string | undefined;
   readonly logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -107,6 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : null,
     rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
     trustProxy: c.TRUST_PROXY,
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    sessionTokenAlg: c.SESSION_TOKEN_ALG,
+    signingKeyPrepublishSeconds: c.SIGNING_KEY_PREPUBLISH_SECONDS,
+    keyEncryptionSecret: c.KEY_ENCRYPTION_SECRET,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -2,6 +2,7 @@
 // createApp. Domain code takes what it uses from here as arguments.
 import { pino } from 'pino';
 import { AppCache } from './cache/app-cache.js';
+import { RevocationCache } from './cache/revocation-cache.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createRateLimiter, type RateLimiter } from './limits/rate-limiter.js';
@@ -10,6 +11,7 @@ import { FAILED_AUTH_LIMIT } from './manage/failed-auth-limiter.js';
 import { resolveManageKey, type ManageKey } from './manage/manage-key.js';
 import { createSpentChallenges, type SpentChallenges } from './pow/spent-challenges.js';
 import type { SessionDeps } from './sessions/deps.js';
+import { createUsedJtis, type UsedJtis } from './sessions/used-jtis.js';
 import { Keyring } from './signing/keyring.js';
 import type { Store } from './store/store.js';
 
@@ -19,6 +21,8 @@ export interface Services extends SessionDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly apps: AppCache;
+  readonly revocations: RevocationCache;
+  readonly usedJtis: UsedJtis;
   readonly keyring: Keyring;
   readonly spentChallenges: SpentChallenges;
   /** §3.2 step 4: session-issuing requests per client IP. */
@@ -38,7 +42,9 @@ export async function createServices(options: { config: Config; store: Store; cl
     clock,
     logger,
     apps: new AppCache(store),
-    keyring: await Keyring.open(store, clock),
+    revocations: new RevocationCache(store, clock),
+    usedJtis: createUsedJtis(store, clock),
+    keyring: await Keyring.open(store, clock, config),
     spentChallenges: createSpentChallenges(store, clock),
     rateLimiter: createRateLimiter({ store, clock, logger }, 'sessions', config.rateLimitPerMinute),
     failedAuthLimiter: createRateLimiter({ store, clock, logger }, 'manage-auth', FAILED_AUTH_LIMIT),

@@ -35,8 +35,18 @@ describe('loadConfig', () => {
       pow: null,
       rateLimitPerMinute: 60,
       trustProxy: 0,
+      auditRetentionDays: 400,
+      sessionTokenAlg: 'EdDSA',
+      signingKeyPrepublishSeconds: 600,
+      keyEncryptionSecret: undefined,
       logLevel: 'info',
     });
+  });
+
+  it('accepts SQLite paths and PostgreSQL URLs for DATABASE_URL', () => {
+    for (const url of ['./data/x.db', '/var/lib/latchkey.db', ':memory:', 'postgres://u:p@h/db', 'postgresql://h:5432/db']) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 
   it('treats an empty value (`PORT=` in an env file) as unset', () => {
@@ -60,6 +70,10 @@ describe('loadConfig', () => {
       POW_CHALLENGE_TTL_SECONDS: '120',
       RATE_LIMIT_PER_MINUTE: '0',
       TRUST_PROXY: '2',
+      AUDIT_RETENTION_DAYS: '30',
+      SESSION_TOKEN_ALG: 'ES256',
+      SIGNING_KEY_PREPUBLISH_SECONDS: '0',
+      KEY_ENCRYPTION_SECRET: GOOD_SECRET,
       LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -76,12 +90,25 @@ describe('loadConfig', () => {
       pow: { hmacSecret: GOOD_SECRET, difficulty: 1000, challengeTtlSeconds: 120 },
       rateLimitPerMinute: 0,
       trustProxy: 2,
+      auditRetentionDays: 30,
+      sessionTokenAlg: 'ES256',
+      signingKeyPrepublishSeconds: 0,
+      keyEncryptionSecret: GOOD_SECRET,
       logLevel: 'warn',
     });
   });
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
+    ['DATABASE_URL', 'mysql://db/latchkey'],
+    ['DATABASE_URL', 'http://example.com/db'],
+    ['DATABASE_URL', 'file:///tmp/x.db'],
+    ['AUDIT_RETENTION_DAYS', '0'],
+    ['AUDIT_RETENTION_DAYS', '3651'],
+    ['SESSION_TOKEN_ALG', 'RS256'],
+    ['SESSION_TOKEN_ALG', 'es256'],
+    ['SIGNING_KEY_PREPUBLISH_SECONDS', '86401'],
+    ['SIGNING_KEY_PREPUBLISH_SECONDS', '-1'],
     ['PG_POOL_MAX', '0'],
     ['CACHE_POLL_SECONDS', '0'],
     ['PORT', 'abc'],
@@ -97,7 +124,7 @@ describe('loadConfig', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
-  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY'])('refuses a short %s without echoing it', (name) => {
+  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY', 'KEY_ENCRYPTION_SECRET'])('refuses a short %s without echoing it', (name) => {
     const secret = 'short-but-secret-SENTINEL';
     const error = configError({ [name]: secret });
     expect(error.message).toContain(name);

@@ -22,6 +22,17 @@ const allowedDomains = z
 
 const nullableText = (max: number) => z.string().max(max).nullable();
 
+// §2.1: every rule optional; `null` means "not set" (in a PATCH: remove it).
+const policyText = z.string().min(1).max(255).nullable().optional();
+const customerJwt = z
+  .strictObject({
+    audience: policyText,
+    issuer: policyText,
+    singleUse: z.boolean().nullable().optional(),
+  })
+  .nullable()
+  .optional();
+
 export const createAppBody = z.strictObject({
   name: z.string().min(1).max(200),
   type: z.literal('web_client').default('web_client'),
@@ -34,6 +45,7 @@ export const createAppBody = z.strictObject({
     webClient: z.strictObject({
       allowedDomains,
       allowAnonymous: z.boolean().default(true),
+      customerJwt,
     }),
   }),
 });
@@ -54,6 +66,7 @@ export const patchAppBody = z.strictObject({
         .strictObject({
           allowedDomains: allowedDomains.optional(),
           allowAnonymous: z.boolean().optional(),
+          customerJwt,
         })
         .optional(),
     })
@@ -89,7 +102,12 @@ export const appResource = z.object({
   enabled: z.boolean(),
   config: z.object({
     type: z.literal('web_client'),
-    webClient: z.object({ allowedDomains: z.array(z.string()), allowAnonymous: z.boolean() }),
+    webClient: z.object({
+      allowedDomains: z.array(z.string()),
+      allowAnonymous: z.boolean(),
+      // Only the rules that are set; {} when none.
+      customerJwt: z.object({ audience: z.string().optional(), issuer: z.string().optional(), singleUse: z.boolean().optional() }),
+    }),
   }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -34,7 +34,7 @@ export class AppCache {
 
   constructor(private readonly store: Store) {
     store.changes.subscribe((table) => {
-      if (table !== 'signing_keys') this.clear();
+      if (table === 'apps' || table === 'auth_keys' || table === '*') this.clear();
     });
   }
 

@@ -9,3 +9,10 @@ export function clientIpResolver(trustedHops: number): (req: IncomingMessage) =>
   const trust = (_address: string, hop: number) => hop < trustedHops;
   return (req) => proxyaddr(req, trust);
 }
+
+/** An address as audit events show it: an IPv4-mapped IPv6 address as its dotted quad. */
+export function plainIp(ip: string | undefined): string | null {
+  if (!ip) return null;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return mapped ? mapped[1]! : ip;
+}

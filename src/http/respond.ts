@@ -8,8 +8,8 @@
 // Headers travel as flat [name, value, …] lists and are written by one
 // writeHead call: node:http's setHeader validates and indexes each header as
 // it is set, which the benchmark's profile showed on the run API's path.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, errorBody, type ErrorCode } from '../errors.js';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { AppError, ERRORS, errorBody, type ErrorCode } from '../errors.js';
 import { loggedUrl, type Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
@@ -32,8 +32,9 @@ const BODY_PARSER_CODES: Record<string, ErrorCode> = {
 export function toAppError(error: unknown, logger: Logger, req: IncomingMessage & { originalUrl?: string }): AppError {
   if (error instanceof AppError) return error;
   const url = loggedUrl(req.originalUrl ?? req.url ?? '');
+  const reqId = (req as { id?: unknown }).id;
   if (error instanceof StoreUnavailableError) {
-    logger.warn({ cause: error.detail, method: req.method, url }, 'store unavailable');
+    logger.warn({ cause: error.detail, reqId, method: req.method, url }, 'store unavailable');
     return new AppError('service_unavailable', undefined, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
   }
   if (typeof error === 'object' && error !== null) {
@@ -44,14 +45,17 @@ export function toAppError(error: unknown, logger: Logger, req: IncomingMessage 
       return new AppError(status === 404 ? 'not_found' : 'bad_request');
     }
   }
-  logger.error({ err: error, method: req.method, url }, 'unhandled error');
+  logger.error({ err: error, reqId, method: req.method, url }, 'unhandled error');
   return new AppError('internal_error');
 }
 
 /** The headers an error answer carries besides its body. */
 export function errorHeaders(error: AppError): HeaderList {
   const own = error.headers ? Object.entries(error.headers).flat() : [];
-  return error.code === 'unauthorized' ? [...own, 'WWW-Authenticate', 'Bearer realm="latchkey"'] : own;
+  if (error.code === 'unauthorized') return [...own, 'WWW-Authenticate', 'Bearer realm="latchkey"'];
+  // The rest of an oversized body is still on the wire: end the connection rather than drain it.
+  if (error.code === 'payload_too_large') return [...own, 'Connection', 'close'];
+  return own;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, ...headers: HeaderList[]): void {
@@ -62,4 +66,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ...
 
 export function sendError(res: ServerResponse, error: AppError, headers: HeaderList = []): void {
   sendJson(res, error.status, errorBody(error.code, error.message, error.extra), headers, errorHeaders(error));
+}
+
+/**
+ * A whole HTTP/1.1 error response as bytes, for a request that failed below
+ * the application (in the parser, or by a timeout), where there is no
+ * ServerResponse to write it with — only the socket. It ends the connection:
+ * after a parse error nothing more on it can be trusted.
+ */
+export function rawErrorResponse(code: ErrorCode, requestId: string): Buffer {
+  const { status } = ERRORS[code];
+  const text = JSON.stringify(errorBody(code));
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      `Content-Type: ${JSON_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Cache-Control: no-store\r\n' +
+      'Connection: close\r\n\r\n' +
+      text,
+  );
 }

@@ -18,14 +18,18 @@ import { introspectSession } from '../sessions/introspect.js';
 import type { Outcome } from '../sessions/outcome.js';
 import type { Services } from '../services.js';
 import { bearerToken } from './bearer.js';
+import { discardBody, hasBody } from './body-limit.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { loggedUrl } from '../logger.js';
+import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution, X-Request-Id';
+// Without this a page script cannot read how long a 429 asks it to wait (§3).
+const CORS_EXPOSE_HEADERS = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
 
@@ -144,8 +148,12 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     if (!found) throw new AppError('not_found');
     const handler = found.route.methods[req.method!];
     if (!handler) throw new AppError('method_not_allowed', undefined, undefined, { Allow: found.route.allow });
-    // The body is never read here; a body that is not JSON is still refused (§0).
-    if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
+    // No handler here uses a body, but the rules for one still hold (§0): JSON, at most 64 KiB.
+    if (hasBody(req.headers)) {
+      if (hasNonJsonBody(req.headers)) throw new AppError('unsupported_media_type');
+      // The shared error module closes the connection on a 413 (respond.ts).
+      if (!(await discardBody(req))) throw new AppError('payload_too_large');
+    }
     const appId = found.appId && validAppId(found.appId);
     // Another process's write is noticed here (SQLite) and the keys it may
     // have rotated are loaded before this request signs or verifies anything.
@@ -155,14 +163,30 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
   }
 
   return function runApi(req, res) {
+    const id = requestId(req.headers['x-request-id']);
+    // For the shared error module's log lines (respond.ts), as Express's requests carry it.
+    (req as IncomingMessage & { id?: string }).id = id;
     // CORS on every response, errors included, so a widget can read why it was
-    // refused. Reflecting the Origin grants nothing: no credentials are honoured,
-    // and the allowlist is enforced by the handlers.
+    // refused — and the request id, to quote when it reports a problem.
+    // Reflecting the Origin grants nothing: no credentials are honoured, and
+    // the allowlist is enforced by the handlers.
     const origin = req.headers.origin;
-    const cors: HeaderList = origin === undefined ? [] : ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin'];
+    const common: HeaderList =
+      origin === undefined
+        ? [REQUEST_ID_HEADER, id]
+        : [
+            REQUEST_ID_HEADER,
+            id,
+            'Access-Control-Allow-Origin',
+            origin,
+            'Vary',
+            'Origin',
+            'Access-Control-Expose-Headers',
+            CORS_EXPOSE_HEADERS,
+          ];
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       res.writeHead(204, [
-        ...cors,
+        ...common,
         'Access-Control-Allow-Methods',
         CORS_ALLOW_METHODS,
         'Access-Control-Allow-Headers',
@@ -173,22 +197,20 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
       res.end();
       return;
     }
-    // Nothing under /run reads a body; drain any so the connection can be reused.
-    req.resume();
     // Access lines at debug: at info, logging every widget page load costs more than serving it.
     if (accessLog) {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        svc.logger.debug({ method: req.method, url: loggedUrl(req.url!), status: res.statusCode, ms }, 'run request');
+        svc.logger.debug({ reqId: id, method: req.method, url: loggedUrl(req.url!), status: res.statusCode, ms }, 'run request');
       });
     }
     handle(req)
-      .then((reply) => sendJson(res, 200, reply.body, cors, NO_STORE, reply.headers ?? []))
+      .then((reply) => sendJson(res, 200, reply.body, common, NO_STORE, reply.headers ?? []))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         try {
-          sendError(res, toAppError(error, svc.logger, req), cors);
+          sendError(res, toAppError(error, svc.logger, req), common);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();

@@ -8,6 +8,7 @@ export const PATH_PATTERNS = {
   projectId: /^[A-Za-z0-9_-]{1,64}$/,
   appId: /^app_[A-Za-z0-9_-]{8,64}$/,
   kid: /^[A-Za-z0-9._:-]{1,64}$/,
+  apiKeyId: /^key_[A-Za-z0-9_-]{8,64}$/,
 } as const;
 
 export function validationError(error: z.ZodError): AppError {

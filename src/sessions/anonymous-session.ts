@@ -3,7 +3,9 @@
 // else gets a brand-new identity. A `sub` is never taken from a token this
 // service did not sign, so a forged bearer cannot adopt someone's identity.
 import { randomUUID } from 'node:crypto';
+import type { RevocationCache } from '../cache/revocation-cache.js';
 import { toSeconds } from '../clock.js';
+import { isRevoked } from '../revocations/is-revoked.js';
 import type { AppRecord } from '../store/records.js';
 import { verifySessionToken } from '../signing/session-token.js';
 import { admit, proofOfWork } from './admission.js';
@@ -17,8 +19,10 @@ export function newAnonymousId(): string {
   return `${ANONYMOUS_PREFIX}${randomUUID()}`;
 }
 
+export type RefreshDeps = IssueDeps & { revocations: RevocationCache };
+
 /** The identity a refresh may keep, or undefined for a new one. */
-export async function refreshableIdentity(deps: IssueDeps, app: AppRecord, bearer: string | undefined): Promise<string | undefined> {
+export async function refreshableIdentity(deps: RefreshDeps, app: AppRecord, bearer: string | undefined): Promise<string | undefined> {
   if (!bearer) return undefined;
   const verified = await verifySessionToken(deps.keyring, bearer, {
     issuer: deps.config.issuer,
@@ -27,11 +31,13 @@ export async function refreshableIdentity(deps: IssueDeps, app: AppRecord, beare
   });
   if (!verified.ok || verified.payload.auth !== 'anonymous') return undefined;
   if (!verified.payload.sub.startsWith(ANONYMOUS_PREFIX)) return undefined;
+  // A revoked identity is never handed back (§4.4): refreshing would undo the revocation.
+  if (isRevoked(await deps.revocations.forApp(app.id), verified.payload)) return undefined;
   return verified.payload.sub;
 }
 
 /** Signs an anonymous session for `app`, keeping the bearer's identity when it may be refreshed. */
-export async function issueAnonymousSession(deps: IssueDeps, app: AppRecord, bearer?: string): Promise<SessionResponse> {
+export async function issueAnonymousSession(deps: RefreshDeps, app: AppRecord, bearer?: string): Promise<SessionResponse> {
   const sub = (await refreshableIdentity(deps, app, bearer)) ?? newAnonymousId();
   const exp = toSeconds(deps.clock.now()) + deps.config.anonSessionTtlSeconds;
   return issueSession(deps, app, { sub, exp, auth: 'anonymous' });

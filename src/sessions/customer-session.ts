@@ -10,8 +10,13 @@ import { admit, proofOfWork } from './admission.js';
 import { issueAnonymousSession } from './anonymous-session.js';
 import type { SessionDeps, SessionRequest } from './deps.js';
 import { refuse, type Outcome } from './outcome.js';
+import { checkCustomerTokenPolicy, type PolicyReason } from './customer-token-policy.js';
 import { issueSession, type IssueDeps, type SessionResponse } from './session-response.js';
-import { verifyCustomerJwt, type RejectReason } from './verify-customer-jwt.js';
+import type { UsedJtis } from './used-jtis.js';
+import { verifyCustomerJwt, type RejectReason as TokenRejectReason } from './verify-customer-jwt.js';
+
+/** Why a customer JWT was not accepted: §4.2 steps 1–8, then the app's policy (step 9). */
+export type RejectReason = TokenRejectReason | PolicyReason;
 
 export interface AuthenticatedSession extends SessionResponse {
   authMethod: 'authenticated';
@@ -26,10 +31,16 @@ export interface FallbackSession extends SessionResponse {
 export type SignInResult = { ok: true; session: AuthenticatedSession } | { ok: false; reason: RejectReason };
 
 /** Verifies the customer JWT against the app's keys and signs the authenticated session. */
-export async function signInWithCustomerJwt(deps: IssueDeps, app: CachedApp, token: string): Promise<SignInResult> {
+export async function signInWithCustomerJwt(
+  deps: IssueDeps & { usedJtis: UsedJtis },
+  app: CachedApp,
+  token: string,
+): Promise<SignInResult> {
   const keys = await app.customerKeys();
   const verified = await verifyCustomerJwt(token, (kid) => keys.get(kid), toSeconds(deps.clock.now()));
   if (!verified.ok) return verified;
+  const policy = await checkCustomerTokenPolicy(deps, app.row.id, app.row.customerJwt, verified.value);
+  if (!policy.ok) return policy;
   const { sub, exp, claims } = verified.value;
   const session = issueSession(deps, app.row, { sub, exp, auth: 'authenticated', claims });
   return { ok: true, session: { ...session, authMethod: 'authenticated', verifiedClaims: claims } };

@@ -1,16 +1,20 @@
 // What the session use-cases need, built once at start-up (src/services.ts).
 import type { AppCache } from '../cache/app-cache.js';
+import type { RevocationCache } from '../cache/revocation-cache.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { SpentChallenges } from '../pow/spent-challenges.js';
 import type { Keyring } from '../signing/keyring.js';
+import type { UsedJtis } from './used-jtis.js';
 
 export interface SessionDeps {
   config: Pick<Config, 'issuer' | 'anonSessionTtlSeconds' | 'pow'>;
   clock: Clock;
   keyring: Keyring;
   apps: AppCache;
+  revocations: RevocationCache;
+  usedJtis: UsedJtis;
   spentChallenges: SpentChallenges;
   rateLimiter: RateLimiter;
 }

@@ -1,6 +1,8 @@
 // Introspection for backends (§3.4): is this a live session token of this
 // service for this app, and who is it?
+import type { RevocationCache } from '../cache/revocation-cache.js';
 import { toSeconds, type Clock } from '../clock.js';
+import { isRevoked } from '../revocations/is-revoked.js';
 import type { AppRecord } from '../store/records.js';
 import type { Keyring } from '../signing/keyring.js';
 import { verifySessionToken, type AuthMethod } from '../signing/session-token.js';
@@ -18,14 +20,16 @@ export interface Introspection {
   prompt: string | null;
   verifiedClaims: Record<string, unknown>;
   expiresAt: string;
+  /** The token's jti, so a backend can revoke exactly this session (§2.5). */
+  sessionId: string;
 }
 
 export type IntrospectionResult =
   | { ok: true; session: Introspection }
-  | { ok: false; code: 'invalid_token' | 'anonymous_disabled' };
+  | { ok: false; code: 'invalid_token' | 'anonymous_disabled'; reason?: 'revoked' };
 
 export async function introspect(
-  deps: { keyring: Keyring; clock: Clock; issuer: string },
+  deps: { keyring: Keyring; clock: Clock; issuer: string; revocations: RevocationCache },
   app: AppRecord,
   token: string | undefined,
 ): Promise<IntrospectionResult> {
@@ -35,10 +39,12 @@ export async function introspect(
     appId: app.id,
     nowSeconds: toSeconds(deps.clock.now()),
   });
-  if (!verified.ok) return { ok: false, code: 'invalid_token' };
+  // A genuine token of a revoked signing key is refused as revoked (§4.4); anything else has no reason.
+  if (!verified.ok) return verified.reason ? { ok: false, code: 'invalid_token', reason: verified.reason } : { ok: false, code: 'invalid_token' };
   const p = verified.payload;
   // Tokens carry their tenant and project; an app moved or recreated elsewhere does not inherit them.
   if (p.tid !== app.tenantId || p.pid !== app.projectId) return { ok: false, code: 'invalid_token' };
+  if (isRevoked(await deps.revocations.forApp(app.id), p)) return { ok: false, code: 'invalid_token', reason: 'revoked' };
   if (p.auth === 'anonymous' && !app.allowAnonymous) return { ok: false, code: 'anonymous_disabled' };
   return {
     ok: true,
@@ -52,6 +58,7 @@ export async function introspect(
       prompt: app.prompt,
       verifiedClaims: p.claims ?? {},
       expiresAt: new Date(p.exp * 1000).toISOString(),
+      sessionId: p.jti,
     },
   };
 }
@@ -65,9 +72,10 @@ export async function introspectSession(
   const app = await enabledApp(deps, appId);
   if (!app) return refuse('app_not_found');
   const result = await introspect(
-    { keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer },
+    { keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, revocations: deps.revocations },
     app.row,
     bearer,
   );
-  return result.ok ? { ok: true, value: result.session } : refuse(result.code);
+  if (result.ok) return { ok: true, value: result.session };
+  return refuse(result.code, result.reason ? { reason: result.reason } : {});
 }

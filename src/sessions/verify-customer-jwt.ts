@@ -40,6 +40,10 @@ export interface VerifiedCustomerJwt {
   sub: string;
   exp: number;
   claims: Record<string, unknown>;
+  /** Registered claims as sent, any type: the app's policy (step 9) judges them. */
+  aud: unknown;
+  iss: unknown;
+  jti: unknown;
 }
 
 export type CustomerJwtResult = { ok: true; value: VerifiedCustomerJwt } | { ok: false; reason: RejectReason };
@@ -118,5 +122,5 @@ export async function verifyCustomerJwt(
   for (const [name, value] of Object.entries(claims)) if (!REGISTERED_CLAIMS.has(name)) verified[name] = value;
   if (Buffer.byteLength(JSON.stringify(verified), 'utf8') > MAX_CLAIMS_BYTES) return reject('claims_too_large');
 
-  return { ok: true, value: { sub, exp: claims.exp, claims: verified } };
+  return { ok: true, value: { sub, exp: claims.exp, claims: verified, aud: claims.aud, iss: claims.iss, jti: claims.jti } };
 }

@@ -8,6 +8,17 @@ import { openSqliteStore } from './sqlite/store.js';
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
 
+/** The database as logs and messages may name it: never a password. */
+export function databaseLabel(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  try {
+    const parsed = new URL(url);
+    return `postgres://${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
 export interface OpenStoreOptions {
   migrateOnStart?: boolean;
   /** PostgreSQL: connections in this node's pool. */
@@ -28,4 +39,19 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     });
   }
   return openSqliteStore(url);
+}
+
+/**
+ * Applies pending migrations and returns (`latchkey migrate`, §3.6), for
+ * deployments that start nodes with MIGRATE_ON_START=false and migrate as a
+ * step of their own. SQLite migrates whenever it is opened.
+ */
+export async function migrateStore(url: string): Promise<{ database: Store['kind'] }> {
+  if (isPostgresUrl(url)) {
+    const { migratePostgres } = await import('./postgres/migrate.js');
+    await migratePostgres(url);
+    return { database: 'postgres' };
+  }
+  await openSqliteStore(url).close();
+  return { database: 'sqlite' };
 }

@@ -14,3 +14,8 @@ export class StoreUnavailableError extends Error {
     super(`store unavailable: ${detail}`);
   }
 }
+
+/** The database cannot be used at start-up; the message is the one line the operator sees. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+}

@@ -96,6 +96,8 @@ describe('restarting on the same database file', () => {
     // SQLite: b sees a's commit on its next read. PostgreSQL: a's write is pushed
     // to b (LISTEN/NOTIFY) within milliseconds, so b is given up to a second.
     const eventually = <T>(check: () => Promise<T>) => vi.waitFor(check, { timeout: 1000, interval: 5 });
+    // On PostgreSQL, b hears of a's writes above by notification a moment later: let them arrive first.
+    if (TEST_STORE === 'postgres') await new Promise((resolve) => setTimeout(resolve, 300));
     const before = await cached();
     const keysBefore = await before.customerKeys();
     expect([...keysBefore.keys()]).toEqual(['k1']);

@@ -95,6 +95,7 @@ describe('signing in with a valid customer JWT', () => {
       prompt: 'Be concise.',
       verifiedClaims: { plan: 'pro' },
       expiresAt: new Date((h.clock.seconds + 600) * 1000).toISOString(),
+      sessionId: decodeJwt(token).jti,
     });
   });
 

@@ -1,18 +1,11 @@
 // Contract §0, §2 (auth) and §3.6: what every client sees whatever it sends —
 // JSON errors (never HTML or a stack trace, whatever NODE_ENV is), the
-// management key check, body rules, 404/405, and the operations endpoints.
+// management key check, body rules, 404/405, and the operations endpoints
+// (/openapi.json: test/http/openapi.test.ts).
 import { gzipSync } from 'node:zlib';
 import type { Response } from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CUSTOMER_ALGORITHMS } from '../../src/keys/algorithms.js';
 import { APPS, appBody, auth, createTestApp, makeHarness, MANAGE_KEY, type Harness } from '../support/harness.js';
-
-const APP_PATHS = {
-  apps: '/manage/tenants/{tenantId}/projects/{projectId}/apps',
-  app: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}',
-  keys: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys',
-  key: '/manage/tenants/{tenantId}/projects/{projectId}/apps/{appId}/auth-keys/{kid}',
-};
 
 let h: Harness;
 
@@ -327,35 +320,5 @@ describe('operations endpoints', () => {
     expectJsonError(res, 503, 'service_unavailable');
     // Liveness does no I/O, so it still answers.
     await h.http.get('/healthz').expect(200);
-  });
-
-  it('/openapi.json is OpenAPI 3.1 and describes the management API', async () => {
-    const res = await h.http.get('/openapi.json').expect(200);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    const doc = res.body;
-    expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(Object.values(APP_PATHS)));
-    expect(Object.keys(doc.paths[APP_PATHS.apps])).toEqual(expect.arrayContaining(['get', 'post']));
-    expect(Object.keys(doc.paths[APP_PATHS.app])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
-    expect(Object.keys(doc.paths[APP_PATHS.keys])).toEqual(expect.arrayContaining(['get', 'post']));
-    expect(Object.keys(doc.paths[APP_PATHS.key])).toEqual(expect.arrayContaining(['delete']));
-  });
-
-  it('/openapi.json documents the same rules the API enforces', async () => {
-    const doc = (await h.http.get('/openapi.json').expect(200)).body;
-    const body = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
-    const createApp = body(APP_PATHS.apps);
-    expect(createApp.additionalProperties).toBe(false);
-    expect(createApp.properties.prompt).toMatchObject({ anyOf: expect.arrayContaining([expect.objectContaining({ maxLength: 10_000 })]) });
-    expect(createApp.properties.config.properties.webClient.properties.allowedDomains).toMatchObject({ minItems: 1, maxItems: 50 });
-    const addKey = body(APP_PATHS.keys);
-    expect(addKey.additionalProperties).toBe(false);
-    expect(addKey.properties.algorithm.enum).toEqual([...CUSTOMER_ALGORITHMS]);
-  });
-
-  it('/openapi.json matches the reviewed snapshot', async () => {
-    // An API change shows up as a diff of this file in review; update it with `vitest -u`.
-    const doc = (await h.http.get('/openapi.json').expect(200)).body;
-    await expect(`${JSON.stringify(doc, null, 2)}\n`).toMatchFileSnapshot('./__snapshots__/openapi.json');
   });
 });

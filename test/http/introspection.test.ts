@@ -1,6 +1,6 @@
 // §3.4 GET /run/auth/apps/{appId}/session: a widget's backend asks who a
 // session token belongs to, and is told only about live tokens of this app.
-import { generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { APPS, auth, createTestApp, makeHarness, type Harness } from '../support/harness.js';
 import { anonymousToken } from '../support/run-api.js';
@@ -40,7 +40,17 @@ describe('introspecting an anonymous session token', () => {
       prompt: 'Be concise.',
       verifiedClaims: {},
       expiresAt: session.expiresAt,
+      // The token's jti: what a backend sends to revoke exactly this session (§2.5).
+      sessionId: decodeJwt(session.token).jti,
     });
+  });
+
+  it('gives each session its own sessionId, a refresh included', async () => {
+    const { h, app, session } = await setup();
+    const refreshed = await anonymousToken(h, app.id, session.token);
+    const ids = await Promise.all([session, refreshed].map(async (s) => (await introspect(h, app.id, s.token).expect(200)).body.sessionId));
+    expect(ids[0]).toEqual(expect.any(String));
+    expect(ids[1]).not.toBe(ids[0]);
   });
 
   it('reports the app as it is now, not as it was when the token was issued', async () => {

@@ -46,7 +46,7 @@ describe('creating an app', () => {
         defaultAgentId: null,
         prompt: null,
         enabled: true,
-        config: { type: 'web_client', webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: true } },
+        config: { type: 'web_client', webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: true, customerJwt: {} } },
         createdAt: now,
         updatedAt: now,
       },
@@ -146,7 +146,7 @@ describe('allowed domains', () => {
     ['localhost:5173', 'localhost:5173'],
   ])('stores %s as %s', async (entry, stored) => {
     const app = await createTestApp(h, withDomains([entry]));
-    expect(app.config).toEqual({ type: 'web_client', webClient: { allowedDomains: [stored], allowAnonymous: true } });
+    expect(app.config).toEqual({ type: 'web_client', webClient: { allowedDomains: [stored], allowAnonymous: true, customerJwt: {} } });
   });
 
   it('stores two spellings of one host once', async () => {
@@ -289,7 +289,7 @@ describe('reading, patching and deleting an app', () => {
 
     expect(res.body.data).toEqual({
       ...app,
-      config: { type: 'web_client', webClient: { allowedDomains: ['docs.example.com', '*.example.org'], allowAnonymous: false } },
+      config: { type: 'web_client', webClient: { allowedDomains: ['docs.example.com', '*.example.org'], allowAnonymous: false, customerJwt: {} } },
       updatedAt: new Date(h.clock.now()).toISOString(),
     });
     const keys = await h.http.get(appUrl(app, '/auth-keys')).set(auth).expect(200);
@@ -303,7 +303,7 @@ describe('reading, patching and deleting an app', () => {
       .set(auth)
       .send({ config: { webClient: { allowedDomains: ['Bücher.example'] } } })
       .expect(200);
-    expect(res.body.data.config.webClient).toEqual({ allowedDomains: ['xn--bcher-kva.example'], allowAnonymous: true });
+    expect(res.body.data.config.webClient).toEqual({ allowedDomains: ['xn--bcher-kva.example'], allowAnonymous: true, customerJwt: {} });
   });
 
   it('PATCH with null clears a nullable field and leaves the others', async () => {

@@ -1,15 +1,17 @@
 // §3.5 / §4.3: rotating the service's signing key never logs anyone out. The old
 // public key stays in JWKS until the last token it signed has expired, and a
 // running service picks up a rotation done by another process on the same file.
+// (Immediate rotations here; pre-publication is in lifecycle.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { MAX_SESSION_LIFETIME_MS, rotateSigningKey } from '../../src/signing/keyring.js';
-import { createTestApp, makeHarness, type Harness } from '../support/harness.js';
+import { MAX_SESSION_LIFETIME_MS } from '../../src/signing/signing-key.js';
+import { rotate } from '../support/signing-keys.js';
+import { createTestApp, makeHarness, TEST_STORE, type Harness } from '../support/harness.js';
 import { anonymousToken, requestAnonymousSession, verifyWithJwks } from '../support/run-api.js';
 
 const jwksKids = async (h: Harness) =>
@@ -25,8 +27,7 @@ describe('rotation in this process', () => {
     const oldKid = h.svc.keyring.current.kid;
     const before = await anonymousToken(h, app.id);
     h.clock.advance(60);
-    const { kid: newKid, retired } = await rotateSigningKey(h.store, h.svc.clock);
-    expect(retired).toEqual([oldKid]);
+    const { kid: newKid } = await rotate(h.svc, { immediate: true });
     return { h, app, oldKid, newKid, before };
   }
 
@@ -95,11 +96,14 @@ describe('rotation by another process on the same database file', () => {
     const oldKid = h.svc.keyring.current.kid;
     const before = await anonymousToken(h, app.id);
 
-    // What `npm run rotate-key` does: its own connection, its own commit.
+    // What `latchkey rotate-key --immediate` does: its own connection, its own commit.
     const operator = await openStore(h.databaseUrl);
     opened.push(operator);
-    const { kid: newKid } = await rotateSigningKey(operator, h.clock);
+    const { kid: newKid } = await rotate(h.svc, { immediate: true }, operator);
     expect(newKid).not.toBe(oldKid);
+    // SQLite sees another process's commit on the next request; a PostgreSQL
+    // node hears of it by notification, within 1 s (§5).
+    if (TEST_STORE === 'postgres') await vi.waitFor(() => expect(h.svc.keyring.current.kid).toBe(newKid), { timeout: 1000 });
 
     const after = await anonymousToken(h, app.id);
     expect(decodeProtectedHeader(after.token).kid).toBe(newKid);
@@ -117,7 +121,10 @@ describe('rotation by another process on the same database file', () => {
     const oldKid = h.svc.keyring.current.kid;
     const operator = await openStore(h.databaseUrl);
     opened.push(operator);
-    const { kid: newKid } = await rotateSigningKey(operator, h.clock);
+    const { kid: newKid } = await rotate(h.svc, { immediate: true }, operator);
+    // SQLite sees another process's commit on the next request; a PostgreSQL
+    // node hears of it by notification, within 1 s (§5).
+    if (TEST_STORE === 'postgres') await vi.waitFor(() => expect(h.svc.keyring.current.kid).toBe(newKid), { timeout: 1000 });
     expect((await jwksKids(h)).sort()).toEqual([oldKid, newKid].sort());
   });
 });

@@ -3,7 +3,7 @@
 // database. Multi-node behaviour (several stores on one database) is in the
 // store-specific files (test/store/postgres-*.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../../src/store/records.js';
+import type { AppRecord, AuditEventRecord, KeyRecord, RevocationRecord, SigningKeyRecord } from '../../src/store/records.js';
 import { openSqliteStore } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
 import { freshPostgresStores, postgresAvailable } from '../support/postgres.js';
@@ -51,6 +51,7 @@ function appRecord(overrides: Partial<AppRecord> = {}): AppRecord {
     enabled: true,
     allowedDomains: ['docs.example.com', '*.example.org'],
     allowAnonymous: true,
+    customerJwt: {},
     createdAt: at(0),
     updatedAt: at(0),
     ...overrides,
@@ -71,11 +72,30 @@ function keyRecord(appId: string, kid: string, createdAt = at(0)): KeyRecord {
 function signingKey(kid: string, createdAt = at(0)): SigningKeyRecord {
   return {
     kid,
+    alg: 'EdDSA',
     privateKey: `-----BEGIN PRIVATE KEY-----\n${kid}\n-----END PRIVATE KEY-----\n`,
     publicJwk: { kty: 'OKP', crv: 'Ed25519', x: `x-${kid}` },
     createdAt,
+    activatesAt: createdAt,
     retiredAt: null,
     publishUntil: null,
+    revokedAt: null,
+  };
+}
+
+function auditEventRecord(action: string, target: string): AuditEventRecord {
+  return {
+    id: `evt_${action}_${target}`,
+    at: at(0),
+    action,
+    actor: { type: 'cli' },
+    tenantId: null,
+    projectId: null,
+    appId: null,
+    target,
+    changes: null,
+    ip: null,
+    requestId: null,
   };
 }
 
@@ -220,22 +240,59 @@ describe.each(factories)('$name store', (factory) => {
       expect(await store.signingKeys.all()).toEqual([signingKey('sk1')]);
     });
 
-    it('rotates: retires every current key until publishUntil and makes the new one current', async () => {
+    it('applies a planned change with its audit event in one transaction: updates in order, then the insert', async () => {
       await store.signingKeys.ensureCurrent(() => signingKey('first'));
-      const rotated = await store.signingKeys.rotate(() => signingKey('second'), at(10), at(99));
-      expect(rotated).toEqual({ kid: 'second', retired: ['first'] });
+      const event = auditEventRecord('signing_key.rotated', 'second');
+      const result = await store.signingKeys.change((keys) => {
+        expect(keys).toEqual([signingKey('first')]);
+        return {
+          change: { updates: [{ kid: 'first', set: { retiredAt: at(10), publishUntil: at(99) } }], insert: signingKey('second'), event },
+          result: 'done',
+        };
+      });
+      expect(result).toBe('done');
       // Same createdAt: the order of creation decides.
-      expect(await store.signingKeys.all()).toEqual([
-        { ...signingKey('first'), retiredAt: at(10), publishUntil: at(99) },
-        signingKey('second'),
-      ]);
+      expect(await store.signingKeys.all()).toEqual([{ ...signingKey('first'), retiredAt: at(10), publishUntil: at(99) }, signingKey('second')]);
+      expect((await store.audit.list({ limit: 10 })).events).toEqual([event]);
       await store.signingKeys.ensureCurrent(() => signingKey('third'));
       expect((await store.signingKeys.all()).map((key) => key.kid)).toEqual(['first', 'second']);
     });
 
+    it('changes nothing when the plan says so, and lets a key become the newest again', async () => {
+      await store.signingKeys.ensureCurrent(() => signingKey('a'));
+      expect(await store.signingKeys.change(() => ({ change: null, result: 1 }))).toBe(1);
+      await store.signingKeys.change(() => ({
+        change: { updates: [{ kid: 'a', set: { retiredAt: at(5), publishUntil: at(6) } }], insert: signingKey('b') },
+        result: null,
+      }));
+      // b revoked, a back to open-ended: b leaves "newest" before a takes its place.
+      await store.signingKeys.change(() => ({
+        change: {
+          updates: [
+            { kid: 'b', set: { revokedAt: at(3), retiredAt: at(3) } },
+            { kid: 'a', set: { retiredAt: null, publishUntil: null } },
+          ],
+        },
+        result: null,
+      }));
+      expect(await store.signingKeys.all()).toEqual([signingKey('a'), { ...signingKey('b'), revokedAt: at(3), retiredAt: at(3) }]);
+      expect((await store.audit.list({ limit: 10 })).events).toEqual([]);
+    });
+
+    it('replaces a stored private key only while it is the one expected', async () => {
+      await store.signingKeys.ensureCurrent(() => signingKey('k'));
+      const clear = signingKey('k').privateKey;
+      expect(await store.signingKeys.replacePrivateKey('k', clear, 'enc:v1:a:b:c')).toBe(true);
+      expect(await store.signingKeys.replacePrivateKey('k', clear, 'enc:v1:d:e:f')).toBe(false);
+      expect((await store.signingKeys.all())[0]!.privateKey).toBe('enc:v1:a:b:c');
+    });
+
     it('lists keys oldest first', async () => {
       await store.signingKeys.ensureCurrent(() => signingKey('late', at(50)));
-      await store.signingKeys.rotate(() => signingKey('early', at(10)), at(60), at(70));
+      await store.signingKeys.change(() => ({
+        change: { updates: [{ kid: 'late', set: { retiredAt: at(60), publishUntil: at(70) } }], insert: signingKey('early', at(10)) },
+        result: null,
+      }));
       expect((await store.signingKeys.all()).map((key) => key.kid)).toEqual(['early', 'late']);
     });
   });
@@ -265,6 +322,93 @@ describe.each(factories)('$name store', (factory) => {
       // Forgotten once purged; the unexpired one is still spent.
       expect(await store.spentChallenges.spend('old', 1000)).toBe(true);
       expect(await store.spentChallenges.spend('new', 1002)).toBe(false);
+    });
+  });
+
+  describe('revocations', () => {
+    const revocation = (appId: string, id: string, createdAt: number, fields: Partial<RevocationRecord> = {}): RevocationRecord => ({
+      id,
+      appId,
+      jti: null,
+      userId: null,
+      issuedBefore: null,
+      createdAt: at(createdAt),
+      expiresAt: at(createdAt + 1000),
+      ...fields,
+    });
+    const event = (id: string): AuditEventRecord => ({
+      id,
+      at: at(0),
+      action: 'session.revoked',
+      actor: { type: 'root' },
+      tenantId: 't1',
+      projectId: 'p1',
+      appId: null,
+      target: id,
+      changes: null,
+      ip: null,
+      requestId: null,
+    });
+
+    it('reads back what was added, newest first per app, and every app’s live ones', async () => {
+      const app = appRecord();
+      const other = appRecord();
+      await store.apps.create(app);
+      await store.apps.create(other);
+      const jti = revocation(app.id, 'rev_1', 0, { jti: 'j-1' });
+      const user = revocation(app.id, 'rev_2', 10, { userId: 'u-1' });
+      const before = revocation(app.id, 'rev_3', 10, { issuedBefore: at(5) });
+      const elsewhere = revocation(other.id, 'rev_4', 20, { jti: 'j-2' });
+      for (const r of [jti, user, before, elsewhere]) expect(await store.revocations.add(r, 10, event(`evt_${r.id}`))).toEqual({ ok: true, revocation: r });
+      expect(await store.revocations.list(app.id)).toEqual([before, user, jti]);
+      // jti's expires at 1000: not live then.
+      const live = await store.revocations.listLive(at(1000));
+      expect(live.map((r) => r.id).sort()).toEqual(['rev_2', 'rev_3', 'rev_4']);
+      expect((await store.audit.list({ limit: 10 })).events.map((e) => e.id)).toHaveLength(4);
+    });
+
+    it('refuses past `max` live ones for the app, counting only live ones, and writes no event then', async () => {
+      const app = appRecord();
+      await store.apps.create(app);
+      await store.revocations.add(revocation(app.id, 'rev_a', 0), 2, event('evt_a'));
+      await store.revocations.add(revocation(app.id, 'rev_b', 500), 2, event('evt_b'));
+      expect(await store.revocations.add(revocation(app.id, 'rev_c', 900), 2, event('evt_c'))).toEqual({ ok: false, reason: 'revocation_limit_reached' });
+      // rev_a expired at 1000.
+      expect((await store.revocations.add(revocation(app.id, 'rev_d', 1000), 2, event('evt_d'))).ok).toBe(true);
+      expect(await store.revocations.add(revocation('app_missing0000', 'rev_e', 0), 2, event('evt_e'))).toEqual({ ok: false, reason: 'app_not_found' });
+      expect((await store.audit.list({ limit: 10 })).events.map((e) => e.id).sort()).toEqual(['evt_a', 'evt_b', 'evt_d']);
+    });
+
+    it('purges those expired at the given time, and only those', async () => {
+      const app = appRecord();
+      await store.apps.create(app);
+      await store.revocations.add(revocation(app.id, 'rev_a', 0), 10, event('evt_a'));
+      await store.revocations.add(revocation(app.id, 'rev_b', 1), 10, event('evt_b'));
+      expect(await store.revocations.purge(at(999))).toBe(0);
+      expect(await store.revocations.purge(at(1000))).toBe(1);
+      expect((await store.revocations.list(app.id)).map((r) => r.id)).toEqual(['rev_b']);
+    });
+  });
+
+  describe('used jtis', () => {
+    it('uses a jti once per app, also under simultaneous uses', async () => {
+      const results = await Promise.all([
+        store.usedJtis.use('app_a', 'j', 2_000_000_000),
+        store.usedJtis.use('app_a', 'j', 2_000_000_000),
+        store.usedJtis.use('app_b', 'j', 2_000_000_000),
+        store.usedJtis.use('app_a', 'j', 2_000_000_000),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(2);
+      expect(results[2]).toBe(true);
+    });
+
+    it('purges jtis whose token expired at the given time, and only those', async () => {
+      await store.usedJtis.use('app_a', 'old', 1000);
+      await store.usedJtis.use('app_a', 'edge', 1001);
+      await store.usedJtis.use('app_a', 'new', 1002);
+      expect(await store.usedJtis.purge(1001)).toBe(2);
+      expect(await store.usedJtis.use('app_a', 'old', 1000)).toBe(true);
+      expect(await store.usedJtis.use('app_a', 'new', 1002)).toBe(false);
     });
   });
 

@@ -18,6 +18,7 @@ const app: AppRecord = {
   enabled: true,
   allowedDomains: [],
   allowAnonymous: true,
+  customerJwt: {},
   createdAt: new Date(0),
   updatedAt: new Date(0),
 };
@@ -58,9 +59,12 @@ describe.runIf(postgresAvailable)('PostgreSQL change feed', () => {
       kid: 'sk1',
       privateKey: 'pem',
       publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
+      alg: 'EdDSA',
       createdAt: new Date(),
+      activatesAt: new Date(),
       retiredAt: null,
       publishUntil: null,
+      revokedAt: null,
     }));
     await vi.waitFor(() => expect(seen).toEqual(['apps', 'auth_keys', 'signing_keys']), withinOneSecond);
     expect(b.changes.epoch).toBe(epoch + 3);

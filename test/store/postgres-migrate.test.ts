@@ -1,6 +1,7 @@
 // Nodes starting at once migrate the schema once and create one signing key
 // (contract §5); with MIGRATE_ON_START=false a node refuses a schema that is
 // not exactly the one its code expects (§1).
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOCKS } from '../../src/store/postgres/advisory-locks.js';
@@ -28,9 +29,12 @@ const signingKey = (kid: string): SigningKeyRecord => ({
   kid,
   privateKey: 'pem',
   publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid },
+  alg: 'EdDSA',
   createdAt: new Date(),
+  activatesAt: new Date(),
   retiredAt: null,
   publishUntil: null,
+  revokedAt: null,
 });
 
 describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
@@ -108,7 +112,10 @@ describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
     it('refuses a database behind the code', async () => {
       const behind = await database();
       await adminQuery('DELETE FROM drizzle.__drizzle_migrations WHERE id = (SELECT max(id) FROM drizzle.__drizzle_migrations)', [], behind.url);
-      await expect(checkPostgresSchema(behind.url)).rejects.toThrow(/behind this version \(applied 0000_init, expected 0001_.*run `latchkey migrate`/);
+      const tags: string[] = JSON.parse(readFileSync('drizzle/postgres/meta/_journal.json', 'utf8')).entries.map((e: { tag: string }) => e.tag);
+      await expect(checkPostgresSchema(behind.url)).rejects.toThrow(
+        new RegExp(`behind this version \\(applied ${tags.at(-2)}, expected ${tags.at(-1)}.*run \`latchkey migrate\``),
+      );
     });
 
     it('refuses a database ahead of the code', async () => {

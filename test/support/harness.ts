@@ -15,6 +15,7 @@ import { createServices, type Services } from '../../src/services.js';
 import { isPostgresUrl, openStore } from '../../src/store/open-store.js';
 import { sqliteConnection } from '../../src/store/sqlite/store.js';
 import type { Store } from '../../src/store/store.js';
+import { observeErrors } from './observed-errors.js';
 import { adminQuery, freshPostgresDatabase, type TestDatabase } from './postgres.js';
 
 /** Which store this run's tests use. */
@@ -88,7 +89,8 @@ export async function makeHarness(
   const clock = options.clock ?? new TestClock();
   const store = await openStore(config.databaseUrl);
   const svc = await createServices({ config, store, clock });
-  const app = createApp(svc);
+  // Every answer is checked against the error lists of /openapi.json when the file ends.
+  const app = observeErrors(createApp(svc));
   let closed = false;
   const h: Harness = {
     svc,

@@ -75,7 +75,7 @@ export async function verifyWithJwks(h: Harness, token: string, appId: string) {
     issuer: h.config.issuer,
     audience: appId,
     typ: 'session+jwt',
-    algorithms: ['EdDSA'],
+    algorithms: ['EdDSA', 'ES256'],
     currentDate: new Date(h.clock.now()),
   });
 }

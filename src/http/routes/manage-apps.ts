@@ -1,10 +1,11 @@
 // §2.1 Apps. Handlers are thin: validate, call the domain, send.
 import { Router } from 'express';
 import { createAppBody, listAppsQuery, patchAppBody } from '../../apps/app-schema.js';
-import { createApp, patchApp, toAppResource } from '../../apps/apps.js';
+import { createApp, deleteApp, patchApp, toAppResource } from '../../apps/apps.js';
 import { AppError } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { parseOrThrow, pathParams } from '../validation.js';
+import { writeContext } from '../write-context.js';
 import { route } from './route.js';
 
 export const APPS_PATH = '/tenants/:tenantId/projects/:projectId/apps';
@@ -22,7 +23,7 @@ export function manageAppsRouter(svc: Services): Router {
     async post(req, res) {
       const scope = pathParams(req.params, 'tenantId', 'projectId');
       const input = parseOrThrow(createAppBody, req.body);
-      res.status(201).json({ data: toAppResource(await createApp(svc.store, svc.clock, scope, input)) });
+      res.status(201).json({ data: toAppResource(await createApp(svc.store, writeContext(req, res, svc.clock), scope, input)) });
     },
   });
 
@@ -36,13 +37,13 @@ export function manageAppsRouter(svc: Services): Router {
     async patch(req, res) {
       const { appId, ...scope } = pathParams(req.params, 'tenantId', 'projectId', 'appId');
       const patch = parseOrThrow(patchAppBody, req.body);
-      const app = await patchApp(svc.store, svc.clock, scope, appId, patch);
+      const app = await patchApp(svc.store, writeContext(req, res, svc.clock), scope, appId, patch);
       if (!app) throw new AppError('app_not_found');
       res.json({ data: toAppResource(app) });
     },
     async delete(req, res) {
       const { appId, ...scope } = pathParams(req.params, 'tenantId', 'projectId', 'appId');
-      if (!(await svc.store.apps.delete(scope, appId))) throw new AppError('app_not_found');
+      if (!(await deleteApp(svc.store, writeContext(req, res, svc.clock), scope, appId))) throw new AppError('app_not_found');
       res.status(204).end();
     },
   });

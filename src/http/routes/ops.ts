@@ -4,13 +4,24 @@ import type { Services } from '../../services.js';
 import { buildOpenApi } from '../openapi.js';
 import { route } from './route.js';
 
-// Short enough that a rotated-in key reaches verifiers soon; verifiers such
-// as jose's remote JWKS also refetch when they meet an unknown kid.
-const JWKS_MAX_AGE_SECONDS = 300;
+/**
+ * How long verifiers may cache the JWKS (§3.5). A rotated-in key is published
+ * SIGNING_KEY_PREPUBLISH_SECONDS before it signs; with a max-age of at most
+ * half that, every verifier that honours it has refetched (with time to spare
+ * for a failed fetch) before the first token of the new key reaches it. Never
+ * more than 5 minutes, so a revoked key leaves caches soon. With no
+ * pre-publication (0) a new key signs at once and no max-age avoids a refetch:
+ * 60 s bounds how long a revoked key lingers while sparing the service a
+ * fetch per verification.
+ */
+export function jwksMaxAgeSeconds(prepublishSeconds: number): number {
+  return prepublishSeconds === 0 ? 60 : Math.min(300, Math.floor(prepublishSeconds / 2));
+}
 
 export function opsRouter(svc: Services): Router {
   const router = Router();
   let openapi: string | undefined;
+  const jwksCacheControl = `public, max-age=${jwksMaxAgeSeconds(svc.config.signingKeyPrepublishSeconds)}`;
 
   route(router, '/healthz', {
     get(_req, res) {
@@ -37,7 +48,9 @@ export function opsRouter(svc: Services): Router {
     async get(_req, res) {
       svc.store.changes.poll();
       if (svc.keyring.settled) await svc.keyring.settled;
-      res.setHeader('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
+      res.setHeader('Cache-Control', jwksCacheControl);
+      // Public keys: any page may read them (a browser-side verifier, a console).
+      res.setHeader('Access-Control-Allow-Origin', '*');
       res.json(svc.keyring.jwks());
     },
   });

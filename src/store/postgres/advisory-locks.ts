@@ -15,4 +15,6 @@ export const LOCKS = {
   /** Transaction locks that let one node at a time purge each table. */
   purgeSpentChallenges: key('lk:purgS'),
   purgeRateLimits: key('lk:purgR'),
+  purgeRevocations: key('lk:purgV'),
+  purgeUsedJtis: key('lk:purgJ'),
 } as const;

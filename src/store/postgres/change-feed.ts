@@ -18,7 +18,7 @@ import type { ChangedTable, ChangeFeed } from '../store.js';
 import type { StoreLog } from './store-log.js';
 
 export const CHANNEL = 'latchkey_cache';
-const TABLES = new Set<ChangedTable>(['apps', 'auth_keys', 'signing_keys']);
+const TABLES = new Set<ChangedTable>(['apps', 'auth_keys', 'signing_keys', 'revocations']);
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
 

@@ -2,14 +2,14 @@
 import { and, asc, eq, getTableColumns } from 'drizzle-orm';
 import type pg from 'pg';
 import type { AddKeyResult, KeyStore } from '../store.js';
-import { apps, authKeys } from './schema.js';
+import { apps, auditEvents, authKeys } from './schema.js';
 import { transaction, type Tx } from './transaction.js';
 
 const { seq: _seq, ...record } = getTableColumns(authKeys);
 
 export function createKeyStore(db: Tx, pool: pg.Pool): KeyStore {
   return {
-    add(key, max) {
+    add(key, max, event) {
       return transaction(pool, async (tx): Promise<AddKeyResult> => {
         // PostgreSQL's READ COMMITTED lets two uploads both count four keys and
         // both insert (20 concurrent uploads made 20 keys, measured). Locking
@@ -20,6 +20,7 @@ export function createKeyStore(db: Tx, pool: pg.Pool): KeyStore {
         if (existing.some((row) => row.kid === key.kid)) return { ok: false, reason: 'kid_conflict' };
         if (existing.length >= max) return { ok: false, reason: 'key_limit_reached' };
         await tx.insert(authKeys).values(key);
+        if (event) await tx.insert(auditEvents).values(event);
         return { ok: true, key };
       });
     },
@@ -27,12 +28,13 @@ export function createKeyStore(db: Tx, pool: pg.Pool): KeyStore {
       // seq breaks ties between keys added in the same millisecond.
       return db.select(record).from(authKeys).where(eq(authKeys.appId, appId)).orderBy(asc(authKeys.createdAt), asc(authKeys.seq));
     },
-    async delete(appId, kid) {
-      const deleted = await db
-        .delete(authKeys)
-        .where(and(eq(authKeys.appId, appId), eq(authKeys.kid, kid)))
-        .returning({ kid: authKeys.kid });
-      return deleted.length === 1;
+    delete(appId, kid, event) {
+      return transaction(pool, async (tx) => {
+        const [deleted] = await tx.delete(authKeys).where(and(eq(authKeys.appId, appId), eq(authKeys.kid, kid))).returning(record);
+        if (!deleted) return false;
+        if (event) await tx.insert(auditEvents).values(event(deleted));
+        return true;
+      });
     },
   };
 }

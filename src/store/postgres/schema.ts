@@ -4,7 +4,7 @@
 // declare (UNLOGGED, the change triggers) is added to them by hand and says so.
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
+import type { Actor, ApiKeyRecord, AppRecord, AuditEventRecord, CustomerJwtPolicy, KeyRecord, RevocationRecord, SigningKeyRecord } from '../records.js';
 import type { Expect, Same } from '../same-shape.js';
 
 // Millisecond precision, like the JavaScript Dates the records hold, so a time
@@ -30,6 +30,7 @@ export const apps = pgTable(
     // Normalized allowlist entries (§4.1); jsonb keeps the array's order.
     allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
     allowAnonymous: boolean('allow_anonymous').notNull(),
+    customerJwt: jsonb('customer_jwt').$type<CustomerJwtPolicy>().notNull().default(sql`'{}'::jsonb`),
     createdAt: time('created_at').notNull(),
     updatedAt: time('updated_at').notNull(),
     seq: seq(),
@@ -56,22 +57,27 @@ export const authKeys = pgTable(
   (t) => [primaryKey({ columns: [t.appId, t.kid] })],
 );
 
-// The service's own signing keys. The unretired one signs; a retired one stays
-// in JWKS until `publishUntil`, when its last token has expired.
+// The service's own signing keys (§2.6). Status follows from the times (see
+// SigningKeyRecord); a retired key stays in JWKS until `publishUntil`.
 export const signingKeys = pgTable(
   'signing_keys',
   {
     kid: text('kid').primaryKey(),
+    alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull().default('EdDSA'),
     privateKey: text('private_key').notNull(),
     publicJwk: jsonb('public_jwk').$type<SigningKeyRecord['publicJwk']>().notNull(),
     createdAt: time('created_at').notNull(),
+    // Backfilled from created_at for keys made before the lifecycle (migration 0003).
+    activatesAt: time('activates_at').notNull().default(sql`now()`),
     retiredAt: time('retired_at'),
     publishUntil: time('publish_until'),
+    revokedAt: time('revoked_at'),
     seq: seq(),
   },
-  // At most one current key, whatever runs: every current row indexes the same
-  // value (true), so a second one is a unique violation. The store's advisory
-  // lock makes nodes wait for each other; this index makes a bug loud.
+  // At most one newest key (pending or current, retired_at not yet set),
+  // whatever runs: every such row indexes the same value (true), so a second
+  // one is a unique violation. The store's advisory lock makes nodes wait for
+  // each other; this index makes a bug loud.
   (t) => [uniqueIndex('signing_keys_one_current').on(sql`(${t.retiredAt} IS NULL)`).where(sql`${t.retiredAt} IS NULL`)],
 );
 
@@ -121,9 +127,90 @@ export const rateLimits = pgTable(
   (t) => [primaryKey({ columns: [t.bucket, t.key] })],
 );
 
+// Scoped management keys (§2.3): found by the SHA-256 of their secret.
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id'),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: time('created_at').notNull(),
+    expiresAt: time('expires_at'),
+    lastUsedAt: time('last_used_at'),
+    revokedAt: time('revoked_at'),
+    seq: seq(),
+  },
+  (t) => [uniqueIndex('api_keys_by_secret').on(t.secretHash), index('api_keys_by_tenant').on(t.tenantId, t.seq)],
+);
+
+// Audit events (§2.4). `seq` orders them and is the paging position: newest
+// first is descending seq, and a page boundary never moves when events are
+// added. Kept AUDIT_RETENTION_DAYS, purged by `at`.
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: seq().primaryKey(),
+    id: text('id').notNull(),
+    at: time('at').notNull(),
+    action: text('action').notNull(),
+    actor: jsonb('actor').$type<Actor>().notNull(),
+    tenantId: text('tenant_id'),
+    projectId: text('project_id'),
+    appId: text('app_id'),
+    target: text('target'),
+    changes: jsonb('changes').$type<Record<string, unknown>>(),
+    ip: text('ip'),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    uniqueIndex('audit_events_id').on(t.id),
+    index('audit_events_by_tenant').on(t.tenantId, t.seq),
+    index('audit_events_by_app').on(t.appId, t.seq),
+    index('audit_events_by_time').on(t.at),
+  ],
+);
+
+// Session revocations (§2.5, §4.4): few, cached in memory on every node,
+// purged once they can no longer match a live token.
+export const revocations = pgTable(
+  'revocations',
+  {
+    id: text('id').primaryKey(),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    jti: text('jti'),
+    userId: text('user_id'),
+    issuedBefore: time('issued_before'),
+    createdAt: time('created_at').notNull(),
+    expiresAt: time('expires_at').notNull(),
+    seq: seq(),
+  },
+  (t) => [index('revocations_by_app').on(t.appId, t.createdAt), index('revocations_by_expiry').on(t.expiresAt)],
+);
+
+// Customer JWTs already exchanged by an app with `singleUse` (§4.2 step 9):
+// the (app, jti) key makes "record it unless present" one atomic insert,
+// exactly one winner across nodes; rows live until the token's exp. Logged and
+// durable, like spent challenges: losing one would allow a second exchange.
+export const usedJtis = pgTable(
+  'used_jtis',
+  {
+    appId: text('app_id').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.jti] }), index('used_jtis_by_expiry').on(t.expiresAt)],
+);
+
 // The rows read back are exactly the records domain code sees; `seq` stays here.
 export type RowsMatchRecords = [
   Expect<Same<Omit<typeof apps.$inferSelect, 'seq'>, AppRecord>>,
   Expect<Same<Omit<typeof authKeys.$inferSelect, 'seq'>, KeyRecord>>,
   Expect<Same<Omit<typeof signingKeys.$inferSelect, 'seq'>, SigningKeyRecord>>,
+  Expect<Same<Omit<typeof apiKeys.$inferSelect, 'seq'>, ApiKeyRecord>>,
+  Expect<Same<Omit<typeof auditEvents.$inferSelect, 'seq'>, AuditEventRecord>>,
+  Expect<Same<Omit<typeof revocations.$inferSelect, 'seq'>, RevocationRecord>>,
 ];

@@ -1,10 +1,10 @@
 // The service's signing keys on PostgreSQL: at most one current key in the
 // whole cluster, however many nodes start or rotate at once.
-import { asc, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { SigningKeyStore } from '../store.js';
 import { LOCKS } from './advisory-locks.js';
-import { signingKeys } from './schema.js';
+import { auditEvents, signingKeys } from './schema.js';
 import { transaction, type Tx } from './transaction.js';
 
 const { seq: _seq, ...record } = getTableColumns(signingKeys);
@@ -24,18 +24,25 @@ export function createSigningKeyStore(db: Tx, pool: pg.Pool): SigningKeyStore {
         if (current.length === 0) await tx.insert(signingKeys).values(make());
       });
     },
-    rotate(make, retiredAt, publishUntil) {
+    change(plan) {
       return transaction(pool, async (tx) => {
         await lockSigningKeys(tx);
-        const retired = await tx
-          .update(signingKeys)
-          .set({ retiredAt, publishUntil })
-          .where(isNull(signingKeys.retiredAt))
-          .returning({ kid: signingKeys.kid });
-        const key = make();
-        await tx.insert(signingKeys).values(key);
-        return { kid: key.kid, retired: retired.map((row) => row.kid) };
+        const keys = await tx.select(record).from(signingKeys).orderBy(asc(signingKeys.createdAt), asc(signingKeys.seq));
+        const { change, result } = plan(keys);
+        if (!change) return result;
+        for (const { kid, set } of change.updates) await tx.update(signingKeys).set(set).where(eq(signingKeys.kid, kid));
+        if (change.insert) await tx.insert(signingKeys).values(change.insert);
+        if (change.event) await tx.insert(auditEvents).values(change.event);
+        return result;
       });
+    },
+    async replacePrivateKey(kid, expected, privateKey) {
+      const updated = await db
+        .update(signingKeys)
+        .set({ privateKey })
+        .where(and(eq(signingKeys.kid, kid), eq(signingKeys.privateKey, expected)))
+        .returning({ kid: signingKeys.kid });
+      return updated.length === 1;
     },
     async all() {
       return db.select(record).from(signingKeys).orderBy(asc(signingKeys.createdAt), asc(signingKeys.seq));

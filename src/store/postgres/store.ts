@@ -12,17 +12,21 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { StoreUnavailableError } from '../store-errors.js';
 import type { ChangedTable, Store } from '../store.js';
+import { createApiKeyStore } from './api-keys.js';
 import { createAppStore } from './apps.js';
+import { createAuditStore } from './audit.js';
 import { createChangeFeed } from './change-feed.js';
 import { guardMethods } from './guard-methods.js';
 import { createKeyStore } from './keys.js';
 import { checkPostgresSchema, migratePostgres } from './migrate.js';
 import { createRateLimitStore } from './rate-limits.js';
+import { createRevocationStore } from './revocations.js';
 import * as schema from './schema.js';
 import { createSettingStore } from './settings.js';
 import { createSigningKeyStore } from './signing-keys.js';
 import { createSpentChallengeStore } from './spent-challenges.js';
 import { silentLog, type StoreLog } from './store-log.js';
+import { createUsedJtiStore } from './used-jtis.js';
 import { guarded, toStoreError } from './unavailable.js';
 
 export interface PostgresStoreOptions {
@@ -97,12 +101,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   return {
     kind: 'postgres',
-    apps: reporting(guardMethods(createAppStore(db), deadlineMs), 'apps', ['create', 'update', 'delete']),
+    apps: reporting(guardMethods(createAppStore(db, pool), deadlineMs), 'apps', ['create', 'update', 'delete']),
     keys: reporting(guardMethods(createKeyStore(db, pool), deadlineMs), 'auth_keys', ['add', 'delete']),
-    signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'rotate']),
+    signingKeys: reporting(guardMethods(createSigningKeyStore(db, pool), deadlineMs), 'signing_keys', ['ensureCurrent', 'change']),
     spentChallenges,
     settings: guardMethods(createSettingStore(db), deadlineMs),
     rateLimits: guardMethods(createRateLimitStore(pool), deadlineMs, ['purge']),
+    apiKeys: guardMethods(createApiKeyStore(db, pool), deadlineMs),
+    audit: guardMethods(createAuditStore(db), deadlineMs, ['purge']),
+    revocations: reporting(guardMethods(createRevocationStore(db, pool), deadlineMs, ['purge']), 'revocations', ['add', 'purge']),
+    usedJtis: guardMethods(createUsedJtiStore(pool), deadlineMs, ['purge']),
     changes,
     ping() {
       return guarded(async () => {

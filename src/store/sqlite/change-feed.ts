@@ -13,6 +13,7 @@
 // writes do not move data_version; the store reports them itself (./store.ts).
 import type Database from 'better-sqlite3';
 import type { ChangeFeed, ChangedTable } from '../store.js';
+import { storeUnavailable } from './sqlite-errors.js';
 
 export interface SqliteChangeFeed extends ChangeFeed {
   /** Reports a write made through this connection (data_version does not move for those). */
@@ -38,14 +39,21 @@ export function createChangeFeed(sqlite: Database.Database): SqliteChangeFeed {
       listeners.push(listener);
     },
     poll() {
-      const version = dataVersion.get() as number;
-      if (version === seenVersion) return;
-      seenVersion = version;
-      const current = generation.get() as number;
-      if (current === seenGeneration) return;
-      seenGeneration = current;
-      // The triggers do not say which table moved.
-      emit('*');
+      try {
+        const version = dataVersion.get() as number;
+        if (version === seenVersion) return;
+        const current = generation.get() as number;
+        // What was seen is remembered only once it is read in full and the
+        // listeners ran, so a poll that fails halfway is done again next time.
+        if (current !== seenGeneration) {
+          // The triggers do not say which table moved.
+          emit('*');
+          seenGeneration = current;
+        }
+        seenVersion = version;
+      } catch (error) {
+        throw storeUnavailable(error) ?? error;
+      }
     },
     notifyLocal(table) {
       // The generation our own write bumped is left for poll() to find: that

@@ -3,8 +3,8 @@
 // The record types of src/store/records.ts are what the rest of latchkey sees;
 // the checks at the end of this file keep the two in step.
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../records.js';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { Actor, ApiKeyRecord, AppRecord, AuditEventRecord, CustomerJwtPolicy, KeyRecord, RevocationRecord, SigningKeyRecord } from '../records.js';
 
 export const apps = sqliteTable(
   'apps',
@@ -21,6 +21,7 @@ export const apps = sqliteTable(
     // Normalized allowlist entries (§4.1), as a JSON array of strings.
     allowedDomains: text('allowed_domains', { mode: 'json' }).$type<string[]>().notNull(),
     allowAnonymous: integer('allow_anonymous', { mode: 'boolean' }).notNull(),
+    customerJwt: text('customer_jwt', { mode: 'json' }).$type<CustomerJwtPolicy>().notNull().default(sql`'{}'`),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
@@ -48,11 +49,15 @@ export const authKeys = sqliteTable(
 // retired one stays in JWKS until `publishUntil`, when its last token has expired.
 export const signingKeys = sqliteTable('signing_keys', {
   kid: text('kid').primaryKey(),
+  alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull().default('EdDSA'),
   privateKey: text('private_key').notNull(),
-  publicJwk: text('public_jwk', { mode: 'json' }).$type<{ kty: 'OKP'; crv: 'Ed25519'; x: string }>().notNull(),
+  publicJwk: text('public_jwk', { mode: 'json' }).$type<SigningKeyRecord['publicJwk']>().notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  // Backfilled from created_at for keys made before the lifecycle (migration 0005).
+  activatesAt: integer('activates_at', { mode: 'timestamp_ms' }).notNull().default(sql`0`),
   retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
   publishUntil: integer('publish_until', { mode: 'timestamp_ms' }),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
 });
 
 // Solved proof-of-work challenges, each remembered until its challenge expires so
@@ -109,11 +114,89 @@ export const rateLimits = sqliteTable(
   (t) => [primaryKey({ columns: [t.bucket, t.key] })],
 );
 
+// Scoped management keys (§2.3): found by the SHA-256 of their secret.
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    projectId: text('project_id'),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('api_keys_by_secret').on(t.secretHash), index('api_keys_by_tenant').on(t.tenantId)],
+);
+
+// Audit events (§2.4). `seq` orders them and is the paging position: newest
+// first is descending seq, and a page boundary never moves when events are
+// added (AUTOINCREMENT: a purged seq is never handed out again).
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    action: text('action').notNull(),
+    actor: text('actor', { mode: 'json' }).$type<Actor>().notNull(),
+    tenantId: text('tenant_id'),
+    projectId: text('project_id'),
+    appId: text('app_id'),
+    target: text('target'),
+    changes: text('changes', { mode: 'json' }).$type<Record<string, unknown>>(),
+    ip: text('ip'),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    uniqueIndex('audit_events_id').on(t.id),
+    index('audit_events_by_tenant').on(t.tenantId, t.seq),
+    index('audit_events_by_app').on(t.appId, t.seq),
+    index('audit_events_by_time').on(t.at),
+  ],
+);
+
+// Session revocations (§2.5, §4.4): few, cached in memory on every node,
+// purged once they can no longer match a live token.
+export const revocations = sqliteTable(
+  'revocations',
+  {
+    id: text('id').primaryKey(),
+    appId: text('app_id')
+      .notNull()
+      .references(() => apps.id, { onDelete: 'cascade' }),
+    jti: text('jti'),
+    userId: text('user_id'),
+    issuedBefore: integer('issued_before', { mode: 'timestamp_ms' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('revocations_by_app').on(t.appId, t.createdAt), index('revocations_by_expiry').on(t.expiresAt)],
+);
+
+// Customer JWTs already exchanged by an app with `singleUse` (§4.2 step 9):
+// the (app, jti) key makes "record it unless present" one atomic insert; rows
+// live until the token's exp.
+export const usedJtis = sqliteTable(
+  'used_jtis',
+  {
+    appId: text('app_id').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.appId, t.jti] }), index('used_jtis_by_expiry').on(t.expiresAt)],
+);
+
 // Compile-time: a row of each table is exactly the record domain code uses.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const rowsMatchRecords: [
   Same<typeof apps.$inferSelect, AppRecord>,
   Same<typeof authKeys.$inferSelect, KeyRecord>,
   Same<typeof signingKeys.$inferSelect, SigningKeyRecord>,
-] = [true, true, true];
+  Same<typeof apiKeys.$inferSelect, ApiKeyRecord>,
+  Same<Omit<typeof auditEvents.$inferSelect, 'seq'>, AuditEventRecord>,
+  Same<typeof revocations.$inferSelect, RevocationRecord>,
+] = [true, true, true, true, true, true];
 void rowsMatchRecords;
