@@ -122,8 +122,11 @@ describe('three latchkey processes on one database', () => {
     const [signing] = await database.query<{ n: number | string }>('SELECT count(*) AS n FROM signing_keys');
     expect(Number(signing!.n)).toBe(1);
 
-    const waited = nodes.filter((node) => node.output().includes('waiting for the migration lock')).length;
-    console.info(`[${database.store}] started together on an empty database; ${waited} of 3 waited for another's migration`);
+    if (database.store === 'postgres') {
+      // Shows the barrier worked: the others met the first one's migration lock.
+      const waited = nodes.filter((node) => node.output().includes('waiting for the migration lock')).length;
+      console.info(`[postgres] started together on an empty database; ${waited} of 3 waited for another's migration`);
+    }
   });
 
   it('accepts one proof-of-work solution sent to all three at once exactly once', async () => {
