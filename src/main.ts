@@ -58,8 +58,8 @@ const port = await listen(http.server, config.port, config.host).catch((error: u
   if (error instanceof ListenError) fail(error.message);
   throw error;
 });
-logger.info({ host: config.host, port, database: databaseLabel(config.databaseUrl), pow: Boolean(config.pow) }, 'latchkey listening');
-
+// Stoppable before it says it is listening: a SIGTERM sent the moment that line
+// appears must find the handler, or node's default action kills the process.
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -74,3 +74,4 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+logger.info({ host: config.host, port, database: databaseLabel(config.databaseUrl), pow: Boolean(config.pow) }, 'latchkey listening');
