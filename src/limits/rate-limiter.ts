@@ -15,6 +15,12 @@ import type { Store } from '../store/store.js';
 
 export const WINDOW_MS = 60_000;
 
+// How long a count may take before the request goes on uncounted. A database
+// that stopped answering would otherwise spend most of §0's 5 s on the count
+// (a statement times out after ~3 s) before the rules that must wait for it
+// (a proof-of-work spend) take their own turn.
+const COUNT_WAIT_MS = 1_000;
+
 export interface RateLimitState {
   ok: boolean;
   limit: number;
@@ -68,9 +74,13 @@ export function createRateLimiter(
     }
     try {
       const key = clientKey(ip);
-      const { hits, resetAtMs } = counting
-        ? await store.rateLimits.hit(bucket, key, now, WINDOW_MS)
-        : await store.rateLimits.peek(bucket, key, now, WINDOW_MS);
+      const count = counting ? store.rateLimits.hit(bucket, key, now, WINDOW_MS) : store.rateLimits.peek(bucket, key, now, WINDOW_MS);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no count within ${COUNT_WAIT_MS} ms`)), COUNT_WAIT_MS);
+      });
+      count.catch(() => {}); // a count that answers after we moved on is dropped
+      const { hits, resetAtMs } = await Promise.race([count, late]).finally(() => clearTimeout(timer));
       return state(hits, resetAtMs, now);
     } catch (error) {
       logger.warn({ err: error, bucket }, 'rate limit not counted: store unavailable (request allowed)');
