@@ -45,8 +45,9 @@ export const authKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.appId, t.kid] })],
 );
 
-// The service's own Ed25519 signing keys. The newest unretired one signs; a
-// retired one stays in JWKS until `publishUntil`, when its last token has expired.
+// The service's own signing keys (§2.6; Ed25519 or P-256). Status follows from
+// the times (see SigningKeyRecord); a retired key stays in JWKS until
+// `publishUntil`, when its last token has expired.
 export const signingKeys = sqliteTable('signing_keys', {
   kid: text('kid').primaryKey(),
   alg: text('alg', { enum: ['EdDSA', 'ES256'] }).notNull().default('EdDSA'),
