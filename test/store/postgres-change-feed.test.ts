@@ -2,26 +2,11 @@
 // §5), also when the listening connection was lost or a notification never came.
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppRecord } from '../../src/store/records.js';
 import type { ChangedTable, Store } from '../../src/store/store.js';
 import { freshPostgresStores, postgresAvailable, type TestStores } from '../support/postgres.js';
+import { appRecord, signingKeyRecord } from '../support/records.js';
 
-const app: AppRecord = {
-  id: 'app_changefeed0001',
-  tenantId: 't1',
-  projectId: 'p1',
-  name: 'App',
-  description: null,
-  type: 'web_client',
-  defaultAgentId: null,
-  prompt: null,
-  enabled: true,
-  allowedDomains: [],
-  allowAnonymous: true,
-  customerJwt: {},
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
+const app = appRecord('app_changefeed0001');
 
 function record(store: Store): ChangedTable[] {
   const seen: ChangedTable[] = [];
@@ -55,17 +40,7 @@ describe.runIf(postgresAvailable)('PostgreSQL change feed', () => {
     await vi.waitFor(() => expect(seen).toEqual(['apps']), withinOneSecond);
     await a.keys.add({ appId: app.id, kid: 'k1', algorithm: 'ES256', publicKey: 'pem', thumbprint: 't', createdAt: new Date() }, 5);
     await vi.waitFor(() => expect(seen).toEqual(['apps', 'auth_keys']), withinOneSecond);
-    await a.signingKeys.ensureCurrent(() => ({
-      kid: 'sk1',
-      privateKey: 'pem',
-      publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
-      alg: 'EdDSA',
-      createdAt: new Date(),
-      activatesAt: new Date(),
-      retiredAt: null,
-      publishUntil: null,
-      revokedAt: null,
-    }));
+    await a.signingKeys.ensureCurrent(() => signingKeyRecord('sk1'));
     await vi.waitFor(() => expect(seen).toEqual(['apps', 'auth_keys', 'signing_keys']), withinOneSecond);
     expect(b.changes.epoch).toBe(epoch + 3);
   });

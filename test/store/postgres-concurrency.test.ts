@@ -3,27 +3,13 @@
 // these races are real PostgreSQL concurrency, which SQLite cannot show.
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppRecord, KeyRecord, SigningKeyRecord } from '../../src/store/records.js';
+import type { KeyRecord, SigningKeyRecord } from '../../src/store/records.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { Store } from '../../src/store/store.js';
 import { freshPostgresStores, postgresAvailable, type TestStores } from '../support/postgres.js';
+import { appRecord, signingKeyRecord } from '../support/records.js';
 
-const app: AppRecord = {
-  id: 'app_concurrency0001',
-  tenantId: 't1',
-  projectId: 'p1',
-  name: 'App',
-  description: null,
-  type: 'web_client',
-  defaultAgentId: null,
-  prompt: null,
-  enabled: true,
-  allowedDomains: [],
-  allowAnonymous: true,
-  customerJwt: {},
-  createdAt: new Date(0),
-  updatedAt: new Date(0),
-};
+const app = appRecord('app_concurrency0001');
 
 const key = (kid: string): KeyRecord => ({ appId: app.id, kid, algorithm: 'ES256', publicKey: 'pem', thumbprint: kid, createdAt: new Date() });
 
@@ -36,18 +22,6 @@ function slowly<A extends unknown[], T>(make: (...args: A) => T): (...args: A) =
     return make(...args);
   };
 }
-
-const signingKey = (kid: string): SigningKeyRecord => ({
-  kid,
-  privateKey: 'pem',
-  publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid },
-  alg: 'EdDSA',
-  createdAt: new Date(),
-  activatesAt: new Date(),
-  retiredAt: null,
-  publishUntil: null,
-  revokedAt: null,
-});
 
 describe.runIf(postgresAvailable)('PostgreSQL, several nodes on one database', () => {
   let stores: TestStores;
@@ -72,14 +46,14 @@ describe.runIf(postgresAvailable)('PostgreSQL, several nodes on one database', (
   });
 
   it('3 nodes making sure of a signing key at once on an empty database make one current key', async () => {
-    await Promise.all(nodes.map((node, i) => node.signingKeys.ensureCurrent(slowly(() => signingKey(`node${i}`)))));
+    await Promise.all(nodes.map((node, i) => node.signingKeys.ensureCurrent(slowly(() => signingKeyRecord(`node${i}`)))));
     const keys = await nodes[0]!.signingKeys.all();
     expect(keys).toHaveLength(1);
     expect(keys[0]!.retiredAt).toBeNull();
   });
 
   it('rotations on several nodes at once still leave one current key', async () => {
-    await nodes[0]!.signingKeys.ensureCurrent(() => signingKey('first'));
+    await nodes[0]!.signingKeys.ensureCurrent(() => signingKeyRecord('first'));
     const now = new Date();
     // Each plan retires whichever key is the newest when it runs, as rotation does.
     const rotate = (node: Store, kid: string) =>
@@ -87,7 +61,7 @@ describe.runIf(postgresAvailable)('PostgreSQL, several nodes on one database', (
         slowly((keys: SigningKeyRecord[]) => {
           const newest = keys.filter((k) => k.retiredAt === null).map((k) => k.kid);
           return {
-            change: { updates: newest.map((old) => ({ kid: old, set: { retiredAt: now, publishUntil: now } })), insert: signingKey(kid) },
+            change: { updates: newest.map((old) => ({ kid: old, set: { retiredAt: now, publishUntil: now } })), insert: signingKeyRecord(kid) },
             result: newest,
           };
         }),

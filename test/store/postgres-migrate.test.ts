@@ -8,9 +8,9 @@ import { LOCKS } from '../../src/store/postgres/advisory-locks.js';
 import { checkPostgresSchema, migratePostgres, SchemaVersionError } from '../../src/store/postgres/migrate.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import type { StoreLog } from '../../src/store/postgres/store-log.js';
-import type { SigningKeyRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/store.js';
 import { adminQuery, freshPostgresDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
+import { signingKeyRecord } from '../support/records.js';
 
 const journalRows = (database: TestDatabase) =>
   adminQuery<{ created_at: string }>('SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY id', [], database.url);
@@ -24,18 +24,6 @@ function recordingLog() {
   };
   return { lines, log };
 }
-
-const signingKey = (kid: string): SigningKeyRecord => ({
-  kid,
-  privateKey: 'pem',
-  publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid },
-  alg: 'EdDSA',
-  createdAt: new Date(),
-  activatesAt: new Date(),
-  retiredAt: null,
-  publishUntil: null,
-  revokedAt: null,
-});
 
 describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -60,7 +48,7 @@ describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
     const empty = await database({ empty: true });
     const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore(empty.url)));
     cleanups.push(() => Promise.all(stores.map((store: Store) => store.close())));
-    await Promise.all(stores.map((store, i) => store.signingKeys.ensureCurrent(() => signingKey(`node${i}`))));
+    await Promise.all(stores.map((store, i) => store.signingKeys.ensureCurrent(() => signingKeyRecord(`node${i}`))));
     const keys = await stores[0]!.signingKeys.all();
     expect(keys).toHaveLength(1);
     expect(keys[0]!.retiredAt).toBeNull();
