@@ -2,7 +2,7 @@
 // postgresql:// URL is PostgreSQL, anything else a SQLite file path (or
 // `:memory:`). Migrations run here, at start-up, unless MIGRATE_ON_START=false.
 // PostgreSQL's driver is loaded only when it is used.
-import type { StoreLog } from './postgres/store-log.js';
+import type { StoreLog } from './store-log.js';
 import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite/store.js';
 
@@ -38,7 +38,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       log: options.log,
     });
   }
-  return openSqliteStore(url);
+  return openSqliteStore(url, { migrate: options.migrateOnStart, log: options.log });
 }
 
 /**

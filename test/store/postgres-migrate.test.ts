@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOCKS } from '../../src/store/postgres/advisory-locks.js';
 import { checkPostgresSchema, migratePostgres, SchemaVersionError } from '../../src/store/postgres/migrate.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
-import type { StoreLog } from '../../src/store/postgres/store-log.js';
+import type { StoreLog } from '../../src/store/store-log.js';
 import type { Store } from '../../src/store/store.js';
 import { adminQuery, freshPostgresDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { signingKeyRecord } from '../support/records.js';
@@ -17,12 +17,13 @@ const journalRows = (database: TestDatabase) =>
 
 function recordingLog() {
   const lines: string[] = [];
-  const log: StoreLog = {
-    info: (a, b) => lines.push(`info ${b ?? a}`),
-    warn: (a, b) => lines.push(`warn ${b ?? a}`),
-    error: (a, b) => lines.push(`error ${b ?? a}`),
+  const fields: unknown[] = [];
+  const record = (level: string) => (a: unknown, b?: string) => {
+    lines.push(`${level} ${b ?? a}`);
+    fields.push(b === undefined ? undefined : a);
   };
-  return { lines, log };
+  const log: StoreLog = { info: record('info'), warn: record('warn'), error: record('error') };
+  return { lines, fields, log };
 }
 
 describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
@@ -71,6 +72,18 @@ describe.runIf(postgresAvailable)('PostgreSQL migrations', () => {
     await holder.query('SELECT pg_advisory_unlock($1)', [LOCKS.migrations]);
     await migrating;
     expect((await journalRows(empty)).length).toBeGreaterThan(0);
+  });
+
+  it('says at info how many migrations it applied, then that the schema is up to date', async () => {
+    const empty = await database({ empty: true });
+    const expected = (await journalRows(await database())).length;
+    const first = recordingLog();
+    await migratePostgres(empty.url, { log: first.log });
+    expect(first.lines).toEqual(['info database migrated']);
+    expect(first.fields).toEqual([{ applied: expected }]);
+    const again = recordingLog();
+    await migratePostgres(empty.url, { log: again.log });
+    expect(again.lines).toEqual(['info database schema is up to date']);
   });
 
   it('gives up after lock_timeout instead of hanging', async () => {

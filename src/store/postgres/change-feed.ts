@@ -15,7 +15,7 @@
 // `epoch` moves on every drop, so a cache fill that raced one is not kept.
 import pg from 'pg';
 import type { ChangedTable, ChangeFeed } from '../store.js';
-import type { StoreLog } from './store-log.js';
+import type { StoreLog } from '../store-log.js';
 
 export const CHANNEL = 'latchkey_cache';
 const TABLES = new Set<ChangedTable>(['apps', 'auth_keys', 'signing_keys', 'revocations']);

@@ -16,7 +16,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { LOCKS } from './advisory-locks.js';
-import { silentLog, type StoreLog } from './store-log.js';
+import { silentLog, type StoreLog } from '../store-log.js';
 
 export interface MigrateOptions {
   log?: StoreLog;
@@ -49,6 +49,15 @@ function journal(): JournalEntry[] {
     .entries;
 }
 
+/** How many migrations drizzle has recorded as applied (0 on a new database). */
+async function appliedCount(client: pg.Client): Promise<number> {
+  // Two statements: one naming a table that does not exist yet would not parse.
+  const table = await client.query<{ t: string | null }>("SELECT to_regclass('drizzle.__drizzle_migrations') AS t");
+  if (!table.rows[0]?.t) return 0;
+  const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM drizzle.__drizzle_migrations');
+  return Number(rows[0]!.n);
+}
+
 export async function migratePostgres(url: string, options: MigrateOptions = {}): Promise<void> {
   const log = options.log ?? silentLog;
   const client = new pg.Client({ connectionString: url, application_name: 'latchkey-migrate', connectionTimeoutMillis: 5_000 });
@@ -65,8 +74,11 @@ export async function migratePostgres(url: string, options: MigrateOptions = {})
       await client.query('SELECT pg_advisory_lock($1)', [LOCKS.migrations]);
     }
     try {
+      const before = await appliedCount(client);
       await migrate(drizzle({ client }), { migrationsFolder: migrationsFolder() });
-      log.info('database schema is up to date');
+      const applied = (await appliedCount(client)) - before;
+      if (applied > 0) log.info({ applied }, 'database migrated');
+      else log.info('database schema is up to date');
     } finally {
       // Also released when the session ends, should this connection be gone.
       await client.query('SELECT pg_advisory_unlock($1)', [LOCKS.migrations]).catch(() => {});

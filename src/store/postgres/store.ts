@@ -25,7 +25,7 @@ import * as schema from './schema.js';
 import { createSettingStore } from './settings.js';
 import { createSigningKeyStore } from './signing-keys.js';
 import { createSpentChallengeStore } from './spent-challenges.js';
-import { silentLog, type StoreLog } from './store-log.js';
+import { silentLog, type StoreLog } from '../store-log.js';
 import { createUsedJtiStore } from './used-jtis.js';
 import { guarded, toStoreError } from './unavailable.js';
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { retryWhileLocked, STARTUP_BUSY_TIMEOUT_MS, useServingBusyTimeout } from './busy-timeout.js';
+import type { StoreLog } from '../store-log.js';
 import { applyMigrations, schemaVersions } from './migrate.js';
 import { rememberOpenedFile } from './readiness.js';
 import * as schema from './schema.js';
@@ -61,7 +62,7 @@ function openFile(path: string): Database.Database {
   }
 }
 
-export function openDatabase(url: string, options: { migrate?: boolean } = {}): Db {
+export function openDatabase(url: string, options: { migrate?: boolean; log?: StoreLog } = {}): Db {
   const path = url === ':memory:' ? url : resolve(url);
   const sqlite = openFile(path);
   try {
@@ -72,7 +73,9 @@ export function openDatabase(url: string, options: { migrate?: boolean } = {}): 
     sqlite.pragma('foreign_keys = ON');
     const folder = migrationsFolder();
     if (options.migrate ?? true) {
-      retryWhileLocked(() => applyMigrations(sqlite, folder));
+      const applied = retryWhileLocked(() => applyMigrations(sqlite, folder));
+      if (applied > 0) options.log?.info({ applied }, 'database migrated');
+      else options.log?.info('database schema is up to date');
     } else {
       // MIGRATE_ON_START=false: the operator migrates; a schema that is not
       // exactly the code's is refused rather than half-used.

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { and, asc, count, desc, eq, gt, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { AppScope } from '../records.js';
+import type { StoreLog } from '../store-log.js';
 import type { AddKeyResult, AddRevocationResult, RevokeApiKeyResult, Store } from '../store.js';
 import { duringStartup, guardStore } from './busy-timeout.js';
 import { createChangeFeed } from './change-feed.js';
@@ -24,7 +25,7 @@ export function sqliteConnection(store: Store): Database.Database | undefined {
   return connections.get(store);
 }
 
-export function openSqliteStore(url: string, options: { migrate?: boolean } = {}): Store {
+export function openSqliteStore(url: string, options: { migrate?: boolean; log?: StoreLog } = {}): Store {
   const db: Db = openDatabase(url, options);
   const store = sqliteStore(db);
   connections.set(store, db.$client);

@@ -1,4 +1,4 @@
-// What the PostgreSQL store logs through: a pino logger fits, and tests pass a
+// What a store logs through: a pino logger fits, and tests pass a
 // recorder. Nothing the store logs holds a secret (no URL with its password,
 // no row contents).
 export interface StoreLog {
