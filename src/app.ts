@@ -18,10 +18,12 @@ import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { manageMeRouter } from './http/routes/manage-me.js';
 import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
 import { manageSigningKeysRouter } from './http/routes/manage-signing-keys.js';
+import { metricsRouter } from './http/routes/metrics.js';
 import { opsRouter } from './http/routes/ops.js';
 import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
 import { logSerializers } from './logger.js';
+import { observeRequests } from './metrics/observe-requests.js';
 import { failedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
@@ -71,18 +73,20 @@ export function createExpressApp(svc: Services): Express {
     ...manageRouters,
   );
   // The same order for the rest: 404/405 before 415.
-  const ops = opsRouter(svc);
-  app.use(routeGate([ops]), requireJsonBody, ops);
+  const ops = [opsRouter(svc), ...(svc.config.metricsEnabled ? [metricsRouter(svc)] : [])];
+  app.use(routeGate(ops), requireJsonBody, ...ops);
 
   app.use(notFound);
-  app.use(errorHandler(svc.logger));
+  app.use(errorHandler(svc));
   return app;
 }
 
 export function createApp(svc: Services): RequestListener {
   const runApi = createRunHandler(svc);
   const rest = createExpressApp(svc);
+  const observe = svc.config.metricsEnabled ? observeRequests(svc.metrics) : undefined;
   return function latchkey(req: IncomingMessage, res: ServerResponse) {
+    observe?.(req, res);
     if (req.url!.startsWith('/run/')) runApi(req, res);
     else rest(req, res);
   };

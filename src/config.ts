@@ -46,6 +46,11 @@ export const configSchema = z
     SESSION_TOKEN_ALG: z.enum(['EdDSA', 'ES256']).default('EdDSA'),
     SIGNING_KEY_PREPUBLISH_SECONDS: intInRange(0, 86_400, 600),
     KEY_ENCRYPTION_SECRET: secret(32),
+    // §3.6: when set, GET /metrics wants it as a bearer token.
+    METRICS_TOKEN: secret(32),
+    // Not in the contract: `false` serves no /metrics (404) and counts nothing,
+    // for deployments that do not scrape, and for measuring what metrics cost.
+    METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -81,6 +86,10 @@ export interface Config {
   readonly signingKeyPrepublishSeconds: number;
   /** Encrypts signing private keys at rest when set. */
   readonly keyEncryptionSecret: string | undefined;
+  /** GET /metrics is served (and counted for) only when true. */
+  readonly metricsEnabled: boolean;
+  /** When set, GET /metrics requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
   readonly logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -130,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTokenAlg: c.SESSION_TOKEN_ALG,
     signingKeyPrepublishSeconds: c.SIGNING_KEY_PREPUBLISH_SECONDS,
     keyEncryptionSecret: c.KEY_ENCRYPTION_SECRET,
+    metricsEnabled: c.METRICS_ENABLED === 'true',
+    metricsToken: c.METRICS_TOKEN,
     logLevel: c.LOG_LEVEL,
   });
 }

@@ -53,7 +53,7 @@ if (svc.manageKey.generated) {
   );
 }
 
-const http = createHttpServer(createApp(svc), { logger });
+const http = createHttpServer(createApp(svc), { logger, metrics: svc.metrics });
 const port = await listen(http.server, config.port, config.host).catch((error: unknown) => {
   if (error instanceof ListenError) fail(error.message);
   throw error;

@@ -39,6 +39,8 @@ describe('loadConfig', () => {
       sessionTokenAlg: 'EdDSA',
       signingKeyPrepublishSeconds: 600,
       keyEncryptionSecret: undefined,
+      metricsEnabled: true,
+      metricsToken: undefined,
       logLevel: 'info',
     });
   });
@@ -74,6 +76,8 @@ describe('loadConfig', () => {
       SESSION_TOKEN_ALG: 'ES256',
       SIGNING_KEY_PREPUBLISH_SECONDS: '0',
       KEY_ENCRYPTION_SECRET: GOOD_SECRET,
+      METRICS_TOKEN: GOOD_SECRET,
+      METRICS_ENABLED: 'false',
       LOG_LEVEL: 'warn',
     });
     expect(config).toEqual({
@@ -94,12 +98,15 @@ describe('loadConfig', () => {
       sessionTokenAlg: 'ES256',
       signingKeyPrepublishSeconds: 0,
       keyEncryptionSecret: GOOD_SECRET,
+      metricsEnabled: false,
+      metricsToken: GOOD_SECRET,
       logLevel: 'warn',
     });
   });
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
+    ['METRICS_ENABLED', 'yes'],
     ['DATABASE_URL', 'mysql://db/latchkey'],
     ['DATABASE_URL', 'http://example.com/db'],
     ['DATABASE_URL', 'file:///tmp/x.db'],
@@ -124,7 +131,7 @@ describe('loadConfig', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
-  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY', 'KEY_ENCRYPTION_SECRET'])('refuses a short %s without echoing it', (name) => {
+  it.each(['POW_HMAC_SECRET', 'MANAGE_API_KEY', 'KEY_ENCRYPTION_SECRET', 'METRICS_TOKEN'])('refuses a short %s without echoing it', (name) => {
     const secret = 'short-but-secret-SENTINEL';
     const error = configError({ [name]: secret });
     expect(error.message).toContain(name);

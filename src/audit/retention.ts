@@ -3,6 +3,7 @@
 // purging the same range at once only delete nothing twice).
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 
 const DAY_MS = 86_400_000;
@@ -13,11 +14,14 @@ export function purgeOldAuditEvents(store: Store, clock: Clock, retentionDays: n
 }
 
 /** Purges now and then hourly; returns the function that stops it. */
-export function startAuditRetention(deps: { store: Store; clock: Clock; logger: Logger }, retentionDays: number): () => void {
+export function startAuditRetention(deps: { store: Store; clock: Clock; logger: Logger; metrics: Pick<Metrics, 'storeError'> }, retentionDays: number): () => void {
   const purge = () =>
     purgeOldAuditEvents(deps.store, deps.clock, retentionDays).then(
       (purged) => purged > 0 && deps.logger.info({ purged }, 'old audit events purged'),
-      (error: unknown) => deps.logger.warn({ err: error }, 'audit purge failed; retrying in an hour'),
+      (error: unknown) => {
+        deps.metrics.storeError();
+        deps.logger.warn({ err: error }, 'audit purge failed; retrying in an hour');
+      },
     );
   void purge();
   const timer = setInterval(purge, EVERY_MS);

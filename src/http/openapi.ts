@@ -19,7 +19,7 @@ const TAGS: Record<Tag, string> = {
   'Audit events': 'Who changed what, from where: one event per successful management write.',
   Sessions: 'What widgets call: proof-of-work challenges and session tokens; and introspection for their backends.',
   'Signing keys': "The service's own keys: JWKS for verifying session tokens offline, and their rotation and revocation (root key).",
-  Operations: 'Liveness, readiness and this document.',
+  Operations: 'Liveness, readiness, metrics and this document.',
 };
 
 const SECURITY: Record<Security, Json[]> = {
@@ -29,6 +29,8 @@ const SECURITY: Record<Security, Json[]> = {
   sessionToken: [{ sessionToken: [] }],
   // No bearer: a new identity; a valid anonymous token of this app: the same userId.
   optionalSessionToken: [{}, { sessionToken: [] }],
+  // Open unless METRICS_TOKEN is set.
+  metricsToken: [{}, { metricsToken: [] }],
   public: [],
 };
 
@@ -153,7 +155,9 @@ function successResponse(operation: Operation): Json {
     ? { 'application/json': { schema: ref('schemas', schema) } }
     : operation.operationId === 'getOpenApi'
       ? { 'application/json': { schema: { type: 'object' } } }
-      : undefined;
+      : operation.operationId === 'getMetrics'
+        ? { 'text/plain': { schema: { type: 'string' } } }
+        : undefined;
   return { description, headers: responseHeaders(operation, status), ...(content && { content }) };
 }
 
@@ -253,6 +257,7 @@ export function buildOpenApi() {
         },
         customerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "A JWT the customer's backend signed with a key uploaded for the app." },
         sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A session token this service issued.' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the operator set one.' },
       },
       parameters: PARAMETERS,
       headers: HEADERS,

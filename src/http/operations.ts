@@ -17,7 +17,7 @@ export type Tag = 'Apps' | 'Customer keys' | 'Revocations' | 'Management keys' |
  * root key only; customerJwt: a JWT the customer's backend signed;
  * sessionToken: one this service issued.
  */
-export type Security = 'manageKey' | 'rootKey' | 'customerJwt' | 'sessionToken' | 'optionalSessionToken' | 'public';
+export type Security = 'manageKey' | 'rootKey' | 'customerJwt' | 'sessionToken' | 'optionalSessionToken' | 'metricsToken' | 'public';
 /** Parameters besides the path's own, by their name under components.parameters. */
 export type ParameterName =
   | 'Page'
@@ -390,6 +390,16 @@ export const OPERATIONS: readonly Operation[] = [
     security: 'public',
     success: { status: 200, description: 'OpenAPI 3.1' },
     errors: OPS,
+  },
+  {
+    operationId: 'getMetrics',
+    method: 'get',
+    path: '/metrics',
+    tag: 'Operations',
+    summary: 'Prometheus metrics (404 when METRICS_ENABLED=false)',
+    security: 'metricsToken',
+    success: { status: 200, description: 'Prometheus text exposition format 0.0.4' },
+    errors: [...OPS, 'unauthorized', 'not_found'],
   },
 ];
 

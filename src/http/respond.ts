@@ -11,6 +11,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AppError, ERRORS, errorBody, type ErrorCode } from '../errors.js';
 import { loggedUrl, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { labelErrorCode } from '../metrics/request-labels.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
 export type HeaderList = readonly string[];
@@ -28,12 +30,19 @@ const BODY_PARSER_CODES: Record<string, ErrorCode> = {
   'stream.encoding.set': 'bad_request',
 };
 
-/** The contract's error for anything thrown while serving `req`; logs what is not a client's mistake. */
-export function toAppError(error: unknown, logger: Logger, req: IncomingMessage & { originalUrl?: string }): AppError {
+/** Where toAppError reports what is not a client's mistake. */
+export interface ErrorReporting {
+  logger: Logger;
+  metrics: Pick<Metrics, 'storeError'>;
+}
+
+/** The contract's error for anything thrown while serving `req`; logs (and counts) what is not a client's mistake. */
+export function toAppError(error: unknown, { logger, metrics }: ErrorReporting, req: IncomingMessage & { originalUrl?: string }): AppError {
   if (error instanceof AppError) return error;
   const url = loggedUrl(req.originalUrl ?? req.url ?? '');
   const reqId = (req as { id?: unknown }).id;
   if (error instanceof StoreUnavailableError) {
+    metrics.storeError();
     logger.warn({ cause: error.detail, reqId, method: req.method, url }, 'store unavailable');
     return new AppError('service_unavailable', undefined, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
   }
@@ -65,6 +74,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ...
 }
 
 export function sendError(res: ServerResponse, error: AppError, headers: HeaderList = []): void {
+  labelErrorCode(res, error.code);
   sendJson(res, error.status, errorBody(error.code, error.message, error.extra), headers, errorHeaders(error));
 }
 

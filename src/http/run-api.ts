@@ -22,6 +22,7 @@ import { discardBody, hasBody } from './body-limit.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { loggedUrl } from '../logger.js';
+import { labelRoute } from '../metrics/request-labels.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { pathParams } from './validation.js';
@@ -32,6 +33,7 @@ const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X
 const CORS_EXPOSE_HEADERS = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
 const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 const APPS_PREFIX = '/run/auth/apps/';
+const APPS_TEMPLATE = '/run/auth/apps/{appId}';
 
 /** draft-ietf-httpapi-ratelimit-headers, on every answer that was counted (§3). */
 function rateLimitHeaders(state: RateLimitState): HeaderList {
@@ -54,14 +56,16 @@ interface Reply {
 }
 type Handler = (req: IncomingMessage, appId: string, query: string) => Promise<Reply>;
 interface Route {
+  /** The OpenAPI path template: the metrics' route label. */
+  template: string;
   allow: string;
   methods: Partial<Record<string, Handler>>;
 }
 
-function withHead(methods: Partial<Record<string, Handler>>): Route {
+function withHead(template: string, methods: Partial<Record<string, Handler>>): Route {
   const all = { ...methods };
   if (all.GET) all.HEAD = all.GET;
-  return { allow: Object.keys(all).join(', '), methods: all };
+  return { template, allow: Object.keys(all).join(', '), methods: all };
 }
 
 function decodeSegment(segment: string): string {
@@ -80,6 +84,7 @@ function validAppId(raw: string): string {
 export function createRunHandler(svc: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const clientIp = clientIpResolver(svc.config.trustProxy);
   const accessLog = svc.logger.isLevelEnabled('debug');
+  const refusalLog = svc.logger.isLevelEnabled('info');
 
   function sessionRequest(req: IncomingMessage, appId: string): SessionRequest {
     const solution = req.headers['x-challenge-solution'] ?? req.headers['x-inkeep-challenge-solution'];
@@ -102,7 +107,24 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     throw new AppError(code, undefined, reason === undefined ? undefined : { reason }, own);
   }
 
-  const challenge = withHead({
+  /**
+   * Counts what a session request ended in (§3.6) and writes the one info
+   * line per refused session request an on-call engineer searches by app:
+   * the code and the §4.2 reason, never the token or the Origin's owner.
+   */
+  function sessionOutcome<T extends object>(req: IncomingMessage, appId: string, outcome: Outcome<T>): Outcome<T> {
+    if (outcome.ok) {
+      const value = outcome.value as { authMethod?: 'anonymous' | 'authenticated'; fallbackReason?: string };
+      svc.metrics.sessionIssued(value.authMethod ?? 'anonymous');
+      if (value.fallbackReason) svc.metrics.fallback(value.fallbackReason);
+    } else if (refusalLog) {
+      const { code, reason } = outcome.refusal;
+      svc.logger.info({ reqId: (req as { id?: string }).id, appId, code, reason }, 'session refused');
+    }
+    return outcome;
+  }
+
+  const challenge = withHead('/run/auth/pow/challenge', {
     async GET(_req, _appId, query) {
       if (!svc.config.pow) throw new AppError('pow_disabled');
       const params = new URLSearchParams(query);
@@ -113,15 +135,15 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     },
   });
 
-  const anonymousSession = withHead({
+  const anonymousSession = withHead(`${APPS_TEMPLATE}/anonymous-session`, {
     async POST(req, appId) {
-      return answer(await requestAnonymousSession(svc, sessionRequest(req, appId)));
+      return answer(sessionOutcome(req, appId, await requestAnonymousSession(svc, sessionRequest(req, appId))));
     },
   });
 
-  const session = withHead({
+  const session = withHead(`${APPS_TEMPLATE}/session`, {
     async POST(req, appId) {
-      return answer(await requestCustomerSession(svc, sessionRequest(req, appId)));
+      return answer(sessionOutcome(req, appId, await requestCustomerSession(svc, sessionRequest(req, appId))));
     },
     async GET(req, appId) {
       return answer(await introspectSession(svc, appId, bearerToken(req.headers.authorization)));
@@ -140,12 +162,13 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     return route && { route, appId: rest.slice(0, slash) };
   }
 
-  async function handle(req: IncomingMessage): Promise<Reply> {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
     const url = req.url!;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const found = match(path);
     if (!found) throw new AppError('not_found');
+    labelRoute(res, found.route.template);
     const handler = found.route.methods[req.method!];
     if (!handler) throw new AppError('method_not_allowed', undefined, undefined, { Allow: found.route.allow });
     // No handler here uses a body, but the rules for one still hold (§0): JSON, at most 64 KiB.
@@ -205,12 +228,12 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
         svc.logger.debug({ reqId: id, method: req.method, url: loggedUrl(req.url!), status: res.statusCode, ms }, 'run request');
       });
     }
-    handle(req)
+    handle(req, res)
       .then((reply) => sendJson(res, 200, reply.body, common, NO_STORE, reply.headers ?? []))
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         try {
-          sendError(res, toAppError(error, svc.logger, req), common);
+          sendError(res, toAppError(error, svc, req), common);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { rawErrorResponse, sendError } from './respond.js';
 
@@ -61,7 +62,7 @@ export type HttpServerOptions = Partial<
     HttpLimits,
     'headersTimeoutMs' | 'requestTimeoutMs' | 'timeoutCheckIntervalMs' | 'keepAliveTimeoutMs' | 'maxRequestsPerSocket'
   >
-> & { logger?: Logger };
+> & { logger?: Logger; metrics?: Pick<Metrics, 'refusedBelowApplication'> };
 
 export interface HttpServer {
   readonly server: Server;
@@ -90,6 +91,7 @@ type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null };
 export function createHttpServer(listener: RequestListener, options: HttpServerOptions = {}): HttpServer {
   const limits = { ...HTTP_LIMITS, ...options };
   const logger = options.logger;
+  const metrics = options.metrics;
   const sockets = new Set<ClientSocket>();
   let stopping = false;
   let stopped: Promise<void> | undefined;
@@ -118,6 +120,7 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
       // RFC 9112 §3.2: an HTTP/1.1 request without Host is malformed.
       if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
         res.shouldKeepAlive = false;
+        metrics?.refusedBelowApplication('bad_request');
         sendError(res, new AppError('bad_request', 'An HTTP/1.1 request needs a Host header.'), [REQUEST_ID_HEADER, randomUUID()]);
         return;
       }
@@ -139,6 +142,7 @@ export function createHttpServer(listener: RequestListener, options: HttpServerO
       const id = randomUUID();
       const code = BELOW_APPLICATION[error.code ?? ''] ?? 'bad_request';
       logger?.debug({ reqId: id, code, reason: error.code }, 'request failed below the application');
+      metrics?.refusedBelowApplication(code);
       socket.write(rawErrorResponse(code, id));
     }
     socket.destroy();

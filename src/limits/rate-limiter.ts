@@ -11,6 +11,7 @@ import { isIPv4 } from 'node:net';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 
 export const WINDOW_MS = 60_000;
@@ -52,7 +53,7 @@ export function clientKey(ip: string | undefined): string {
 }
 
 export function createRateLimiter(
-  deps: { store: Store; clock: Clock; logger: Logger },
+  deps: { store: Store; clock: Clock; logger: Logger; metrics: Pick<Metrics, 'storeError'> },
   bucket: string,
   perWindow: number,
 ): RateLimiter {
@@ -83,6 +84,7 @@ export function createRateLimiter(
       const { hits, resetAtMs } = await Promise.race([count, late]).finally(() => clearTimeout(timer));
       return state(hits, resetAtMs, now);
     } catch (error) {
+      deps.metrics.storeError();
       logger.warn({ err: error, bucket }, 'rate limit not counted: store unavailable (request allowed)');
       return state(0, now + WINDOW_MS, now);
     }

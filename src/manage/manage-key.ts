@@ -1,13 +1,12 @@
 // The management API key. Only its SHA-256 is kept: in memory when the operator
 // sets MANAGE_API_KEY, in the settings table when latchkey generated it on a
 // development machine's first start (printed once, never again).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import { secretDigest as sha256, secretMatches } from '../secret-digest.js';
 import type { Store } from '../store/store.js';
 
 const SETTING = 'manage_api_key_sha256';
-
-const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
 export interface ManageKey {
   /** SHA-256 of the key, never the key itself. */
@@ -27,10 +26,7 @@ export async function resolveManageKey(store: Store, config: Pick<Config, 'manag
   return resolveManageKey(store, config);
 }
 
-/**
- * Constant-time check of a presented key. Comparing SHA-256 digests means both
- * sides are always 32 bytes, so a length mismatch neither throws nor leaks.
- */
+/** Constant-time check of a presented key (../secret-digest.ts). */
 export function manageKeyMatches(key: ManageKey, presented: string): boolean {
-  return timingSafeEqual(sha256(presented), key.hash);
+  return secretMatches(key.hash, presented);
 }

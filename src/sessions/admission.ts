@@ -33,5 +33,6 @@ export async function proofOfWork(deps: SessionDeps, req: SessionRequest, appId:
     req.powSolution,
     appId,
   );
+  deps.metrics.powChecked(check.ok ? 'ok' : check.code);
   return check.ok ? { ok: true, value: true } : refuse(check.code);
 }

@@ -4,6 +4,7 @@ import type { RevocationCache } from '../cache/revocation-cache.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { SpentChallenges } from '../pow/spent-challenges.js';
 import type { Keyring } from '../signing/keyring.js';
 import type { UsedJtis } from './used-jtis.js';
@@ -17,6 +18,8 @@ export interface SessionDeps {
   usedJtis: UsedJtis;
   spentChallenges: SpentChallenges;
   rateLimiter: RateLimiter;
+  /** Proof-of-work outcomes are counted where they are decided (§3.6). */
+  metrics: Pick<Metrics, 'powChecked'>;
 }
 
 /** What a widget's session request carries, as the HTTP layer read it. */

@@ -10,6 +10,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SigningAlgorithm, SigningKeyRecord, SigningPublicJwk } from '../store/records.js';
+import { silentLog, type StoreLog } from '../store/store-log.js';
 import type { Store } from '../store/store.js';
 import { encryptPrivateKey, isEncrypted, readPrivateKey } from './key-encryption.js';
 import { newSigningKey, type SigningKeySettings } from './signing-key.js';
@@ -33,11 +34,11 @@ export interface CurrentSigningKey {
   alg: SigningAlgorithm;
   header: string;
   privateKey: KeyObject;
-}
-
-interface Signer extends CurrentSigningKey {
+  /** When it became (or becomes) the key that signs, in ms. */
   activatesAt: number;
 }
+
+type Signer = CurrentSigningKey;
 
 /** The protected header segment of a session token signed with `kid`. */
 export function headerSegment(kid: string, alg: SigningAlgorithm = 'EdDSA'): string {
@@ -64,6 +65,7 @@ export class Keyring {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly secret: string | undefined,
+    private readonly log: StoreLog,
   ) {}
 
   /**
@@ -72,8 +74,8 @@ export class Keyring {
    * KEY_ENCRYPTION_SECRET is set. Throws KeyEncryptionError when the stored
    * keys cannot be read with the secret given (or without one).
    */
-  static async open(store: Store, clock: Clock, settings: SigningKeySettings): Promise<Keyring> {
-    const keyring = new Keyring(store, clock, settings.keyEncryptionSecret);
+  static async open(store: Store, clock: Clock, settings: SigningKeySettings, log: StoreLog = silentLog): Promise<Keyring> {
+    const keyring = new Keyring(store, clock, settings.keyEncryptionSecret, log);
     await store.signingKeys.ensureCurrent(() => newSigningKey(settings, clock.now()));
     if (settings.keyEncryptionSecret) await encryptClearKeys(store, settings.keyEncryptionSecret);
     await keyring.reload();
@@ -128,7 +130,12 @@ export class Keyring {
   #choose(now: number): void {
     let index = 0;
     while (index + 1 < this.#signers.length && this.#signers[index + 1]!.activatesAt <= now) index += 1;
+    const previous = this.#current as Signer | undefined;
     this.#current = this.#signers[index]!;
+    // Each node says when it starts signing with another key: the trace of a rotation, node by node.
+    if (previous && previous.kid !== this.#current.kid) {
+      this.log.info({ kid: this.#current.kid, alg: this.#current.alg, previousKid: previous.kid }, 'signing with a new key');
+    }
     this.#switchAt = this.#signers[index + 1]?.activatesAt ?? Number.POSITIVE_INFINITY;
   }
 

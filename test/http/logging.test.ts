@@ -96,3 +96,59 @@ describe('request logs', () => {
     for (const value of ['run-token-1a2b3c', 'run-query-secret-3d4e', ...Object.values(SECRETS)]) expect(logged()).not.toContain(value);
   });
 });
+
+describe('operational log lines', () => {
+  const info = (msg: string) => entries().filter((entry) => entry.msg === msg && entry.level === 30);
+
+  async function createApp(overrides: Record<string, unknown> = {}) {
+    const res = await http
+      .post(APPS)
+      .set('Authorization', `Bearer ${MANAGE_KEY}`)
+      .send({ name: 'Docs Chat Widget', config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: true } }, ...overrides });
+    expect(res.status).toBe(201);
+    return res.body.data as { id: string };
+  }
+
+  it('one info line per refused session request: its request id, app id, code and reason, never the token', async () => {
+    const app = await createApp({ config: { webClient: { allowedDomains: ['docs.example.com'], allowAnonymous: false } } });
+    const token = 'eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.eyJzdWIiOiJ1c2VyLTQyIn0.c2lnbmF0dXJlLXNlY3JldA';
+
+    const badOrigin = await http.post(`/run/auth/apps/${app.id}/session`).set('Origin', 'https://evil.example').set('X-Request-Id', 'refused-1');
+    const badToken = await http
+      .post(`/run/auth/apps/${app.id}/session`)
+      .set('Origin', 'https://docs.example.com')
+      .set('Authorization', `Bearer ${token}`)
+      .set('X-Request-Id', 'refused-2');
+    expect([badOrigin.status, badToken.status]).toEqual([403, 401]);
+
+    expect(info('session refused')).toEqual([
+      expect.objectContaining({ reqId: 'refused-1', appId: app.id, code: 'origin_not_allowed' }),
+      expect.objectContaining({ reqId: 'refused-2', appId: app.id, code: 'invalid_token', reason: 'kid_unknown' }),
+    ]);
+    expect(logged()).not.toContain(token);
+    expect(logged()).not.toContain('c2lnbmF0dXJlLXNlY3JldA');
+  });
+
+  it('no such line for a session issued', async () => {
+    const app = await createApp();
+    await http.post(`/run/auth/apps/${app.id}/anonymous-session`).set('Origin', 'https://docs.example.com').expect(200);
+    expect(info('session refused')).toEqual([]);
+  });
+
+  it('a signing-key rotation at info, the switch to the new key at info, a revocation at warn', async () => {
+    const rotated = await http.post('/manage/signing-keys/rotate').set('Authorization', `Bearer ${MANAGE_KEY}`).send({ immediate: true });
+    expect(rotated.status).toBe(201);
+    const kid = rotated.body.data.kid as string;
+    expect(info('signing key rotated')).toEqual([expect.objectContaining({ kid, immediate: true, reqId: expect.any(String) })]);
+    // The next token this node signs uses the new key, and the node says so once.
+    await svc.keyring.reload();
+    expect(svc.keyring.current.kid).toBe(kid);
+    expect(info('signing with a new key')).toEqual([expect.objectContaining({ kid, previousKid: expect.any(String) })]);
+
+    const old = info('signing with a new key')[0]!.previousKid as string;
+    await http.post(`/manage/signing-keys/${old}/revoke`).set('Authorization', `Bearer ${MANAGE_KEY}`).expect(200);
+    expect(entries().filter((entry) => entry.level === 40 && entry.msg.startsWith('signing key revoked'))).toEqual([
+      expect.objectContaining({ kid: old }),
+    ]);
+  });
+});

@@ -81,6 +81,7 @@ describe('/openapi.json', () => {
         "getHealth GET /healthz: 200 415",
         "getReadiness GET /readyz: 200 415 503",
         "getOpenApi GET /openapi.json: 200 415",
+        "getMetrics GET /metrics: 200 401 404 415",
       ]
     `);
   });

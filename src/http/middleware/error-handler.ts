@@ -4,13 +4,12 @@
 // writeHead merges them.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
-import { sendError, toAppError } from '../respond.js';
+import { sendError, toAppError, type ErrorReporting } from '../respond.js';
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(reporting: ErrorReporting): ErrorRequestHandler {
   return function renderError(error, req, res, next) {
     if (res.headersSent) return next(error);
-    sendError(res, toAppError(error, logger, req));
+    sendError(res, toAppError(error, reporting, req));
   };
 }
 

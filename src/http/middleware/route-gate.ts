@@ -5,6 +5,7 @@
 // path matching (a second Router), so the gate and the routers never disagree.
 import { Router, type RequestHandler } from 'express';
 import { AppError } from '../../errors.js';
+import { labelRoute } from '../../metrics/request-labels.js';
 import { knownRoutes } from '../routes/route.js';
 import { notFound } from './error-handler.js';
 
@@ -18,7 +19,10 @@ export function routeGate(routers: readonly Router[]): RequestHandler {
   for (const router of routers) {
     for (const { path, allowed } of knownRoutes(router)) {
       const allow = allowed.join(', ');
+      // The metrics' route label, in the OpenAPI document's spelling.
+      const template = path.replace(/:(\w+)/g, '{$1}');
       gate.route(path).all(function knownRoute(req, res, next) {
+        labelRoute(res, req.baseUrl + template);
         // 'router' leaves the gate and goes on to what is mounted after it.
         if (allowed.includes(req.method)) return next('router');
         res.setHeader('Allow', allow);

@@ -27,6 +27,7 @@ export function manageSigningKeysRouter(svc: Services): Router {
       // No body at all is a plain rotation.
       const { immediate } = parseOrThrow(rotateSigningKeyBody, req.body ?? {});
       const key = await rotateSigningKey(svc.store, writeContext(req, res, svc.clock), { immediate }, svc.config);
+      req.log.info({ kid: key.kid, alg: key.alg, activatesAt: key.activatesAt, immediate: Boolean(immediate) }, 'signing key rotated');
       res.status(201).json({ data: toSigningKeyResource(key, now()) });
     },
   });
@@ -36,6 +37,7 @@ export function manageSigningKeysRouter(svc: Services): Router {
       const { kid } = pathParams(req.params, 'kid');
       const result = await revokeSigningKey(svc.store, writeContext(req, res, svc.clock), kid, svc.config);
       if (!result.ok) throw new AppError(result.reason);
+      req.log.warn({ kid }, 'signing key revoked: its tokens are refused from now on');
       res.json({ data: toSigningKeyResource(result.key, now()) });
     },
   });

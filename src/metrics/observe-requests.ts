@@ -1,0 +1,15 @@
+// Counts and times every request the application answers (§3.6): by route
+// template, method and status, and by error code when it was refused.
+// A request whose connection closed before its answer was sent is not counted.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Metrics } from './metrics.js';
+import { errorCodeOf, routeOf } from './request-labels.js';
+
+export function observeRequests(metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return function observe(req, res) {
+    const started = performance.now();
+    res.once('finish', () => {
+      metrics.request(routeOf(res), req.method!, res.statusCode, (performance.now() - started) / 1000, errorCodeOf(res));
+    });
+  };
+}
