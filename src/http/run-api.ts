@@ -25,6 +25,7 @@ import { loggedUrl } from '../logger.js';
 import { labelRoute } from '../metrics/request-labels.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
+import { createRefusalLog } from './refusal-log.js';
 import { pathParams } from './validation.js';
 
 const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
@@ -84,7 +85,7 @@ function validAppId(raw: string): string {
 export function createRunHandler(svc: Services): (req: IncomingMessage, res: ServerResponse) => void {
   const clientIp = clientIpResolver(svc.config.trustProxy);
   const accessLog = svc.logger.isLevelEnabled('debug');
-  const refusalLog = svc.logger.isLevelEnabled('info');
+  const logRefusal = createRefusalLog(svc.logger, svc.clock);
 
   function sessionRequest(req: IncomingMessage, appId: string): SessionRequest {
     const solution = req.headers['x-challenge-solution'] ?? req.headers['x-inkeep-challenge-solution'];
@@ -107,19 +108,15 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     throw new AppError(code, undefined, reason === undefined ? undefined : { reason }, own);
   }
 
-  /**
-   * Counts what a session request ended in (§3.6) and writes the one info
-   * line per refused session request an on-call engineer searches by app:
-   * the code and the §4.2 reason, never the token or the Origin's owner.
-   */
+  /** Counts what a session request ended in (§3.6); a refusal gets its log line (./refusal-log.ts). */
   function sessionOutcome<T extends object>(req: IncomingMessage, appId: string, outcome: Outcome<T>): Outcome<T> {
     if (outcome.ok) {
       const value = outcome.value as { authMethod?: 'anonymous' | 'authenticated'; fallbackReason?: string };
       svc.metrics.sessionIssued(value.authMethod ?? 'anonymous');
       if (value.fallbackReason) svc.metrics.fallback(value.fallbackReason);
-    } else if (refusalLog) {
+    } else {
       const { code, reason } = outcome.refusal;
-      svc.logger.info({ reqId: (req as { id?: string }).id, appId, code, reason }, 'session refused');
+      logRefusal({ reqId: (req as { id?: string }).id, appId, code, reason });
     }
     return outcome;
   }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services.js';
+import { LINES_PER_SECOND } from '../../src/http/refusal-log.js';
 import { APPS, MANAGE_KEY, TestClock } from '../support/harness.js';
 
 const SECRETS = {
@@ -127,6 +128,19 @@ describe('operational log lines', () => {
     ]);
     expect(logged()).not.toContain(token);
     expect(logged()).not.toContain('c2lnbmF0dXJlLXNlY3JldA');
+  });
+
+  it('at most LINES_PER_SECOND such lines a second; the rest are counted in one line', async () => {
+    const app = await createApp();
+    const refuse = () => http.post(`/run/auth/apps/${app.id}/anonymous-session`).set('Origin', 'https://evil.example').expect(403);
+    for (let i = 0; i < LINES_PER_SECOND + 7; i += 1) await refuse();
+    expect(info('session refused')).toHaveLength(LINES_PER_SECOND);
+    // The next second: the count of what was not written, then a line again.
+    (svc.clock as TestClock).advance(1);
+    await refuse();
+    const budget = entries().filter((entry) => entry.msg.startsWith('session refusals not logged'));
+    expect(budget).toEqual([expect.objectContaining({ level: 30, suppressed: 7, perSecond: LINES_PER_SECOND })]);
+    expect(info('session refused')).toHaveLength(LINES_PER_SECOND + 1);
   });
 
   it('no such line for a session issued', async () => {
