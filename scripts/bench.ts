@@ -13,10 +13,13 @@
 //   npm run bench -- --profile --only pow  # CPU profiles of the service and ceiling under that load
 //   npm run bench -- --store postgres      # every scenario on PostgreSQL: DATABASE_URL when it is a
 //                                          # postgres:// URL, else a throwaway durable cluster (fsync on)
+//   npm run bench -- --metrics off         # the service with METRICS_ENABLED=false: what metrics cost
+//   npm run bench -- --log-level warn      # the service logging less than its default (info): what
+//                                          # the refused-request log lines cost (scenario `refused`)
 //   (--out <dir> for the JSON and profiles, --port-base <n> for the four ports used)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,8 +40,14 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'bench-results' },
     'port-base': { type: 'string', default: '4100' },
     store: { type: 'string', default: 'sqlite' },
+    metrics: { type: 'string', default: 'on' },
+    'log-level': { type: 'string', default: 'info' },
   },
 });
+if (opts.metrics !== 'on' && opts.metrics !== 'off') {
+  console.error('bench: --metrics is on or off');
+  process.exit(2);
+}
 if (opts.store !== 'sqlite' && opts.store !== 'postgres') {
   console.error('bench: --store is sqlite or postgres');
   process.exit(2);
@@ -127,6 +136,9 @@ function profileFlags(name: string): string[] {
 
 async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
   const databaseUrl = postgresUrl ?? join(work, `${name}.db`);
+  // Its log goes to a file, as a container's goes to a collector: each line is
+  // a write the service pays for, and a pipe nobody reads would stall it.
+  const log = openSync(join(work, `${name}.log`), 'a');
   const child = spawn(process.execPath, [...profileFlags(name), 'dist/src/main.js'], {
     env: {
       PATH: process.env.PATH,
@@ -136,11 +148,13 @@ async function startService(name: string, port: number, env: Record<string, stri
       DATABASE_URL: databaseUrl,
       MANAGE_API_KEY: MANAGE_KEY,
       RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: opts['log-level']!,
+      METRICS_ENABLED: opts.metrics === 'on' ? 'true' : 'false',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
+  closeSync(log);
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     const poll = async (attempt: number) => {
@@ -366,6 +380,20 @@ const allScenarios: Scenario[] = [
       method: 'GET',
       path: `/run/auth/apps/${appId}/session`,
       headers: { Authorization: `Bearer ${anonymous.token}` },
+    }),
+  },
+  {
+    // Every request refused (403 origin_not_allowed), each one an info log
+    // line and a counted error: what a misconfigured embed or a flood costs.
+    name: 'refused',
+    service: plain,
+    ceiling,
+    job: async () => ({
+      ...base,
+      method: 'POST',
+      path: `/run/auth/apps/${appId}/anonymous-session`,
+      headers: { Origin: 'https://refused.example.com' },
+      expect: '4xx',
     }),
   },
 ];

@@ -93,7 +93,14 @@ function send(res: import('node:http').ServerResponse, status: number, body: unk
   res.end(text);
 }
 
+/** The bench's `refused` scenario sends this Origin; the app does not allow it. */
+const REFUSED_ORIGIN = 'https://refused.example.com';
+
 createServer(async (req, res) => {
+  // A refusal's unavoidable work: read the Origin, answer the contract's JSON error.
+  if (req.headers.origin === REFUSED_ORIGIN) {
+    return send(res, 403, { error: { code: 'origin_not_allowed', message: 'This origin is not allowed for the app.' } });
+  }
   const appId = req.url!.split('/')[4]!;
   const bearer = req.headers.authorization?.slice(7);
   if (req.url!.endsWith('/anonymous-session')) {

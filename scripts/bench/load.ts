@@ -12,6 +12,8 @@ export interface LoadJob {
   duration: number;
   /** Stop after this many requests instead of after `duration`. */
   amount?: number;
+  /** The answers that count as served: 2xx (default), or 4xx for a scenario of refusals. */
+  expect?: '2xx' | '4xx';
   /** For the proof-of-work scenario: fresh solved challenges, each sent once. */
   pow?: { secret: string; appId: string; count: number; expiresInSeconds?: number };
 }
@@ -62,12 +64,12 @@ const result = await autocannon({
     : undefined,
 });
 
-const ok = result['2xx'];
+const ok = result[job.expect ?? '2xx'];
 const out: LoadResult = {
   rps: ok / (result.duration || job.duration),
   p50: result.latency.p50,
   p99: result.latency.p99,
   ok,
-  failed: result.non2xx + result.errors + result.timeouts,
+  failed: result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'] - ok + result.errors + result.timeouts,
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);
