@@ -13,7 +13,9 @@
 //   npm run bench -- --profile --only pow  # CPU profiles of the service and ceiling under that load
 //   npm run bench -- --store postgres      # every scenario on PostgreSQL: DATABASE_URL when it is a
 //                                          # postgres:// URL, else a throwaway durable cluster (fsync on)
-//   npm run bench -- --metrics off         # the service with METRICS_ENABLED=false: what metrics cost
+//   npm run bench -- --metrics off         # the service with METRICS_ENABLED=false
+//   npm run bench -- --compare-metrics     # what metrics cost: a second service without metrics, on the
+//                                          # same database, measured in the same rounds; both ratios
 //   npm run bench -- --log-level warn      # the service logging less than its default (info): what
 //                                          # the refused-request log lines cost (scenario `refused`)
 //   (--out <dir> for the JSON and profiles, --port-base <n> for the four ports used)
@@ -41,6 +43,7 @@ const { values: opts } = parseArgs({
     'port-base': { type: 'string', default: '4100' },
     store: { type: 'string', default: 'sqlite' },
     metrics: { type: 'string', default: 'on' },
+    'compare-metrics': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
   },
 });
@@ -56,7 +59,8 @@ const STORE = opts.store;
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
-const PORT = Number(opts['port-base']); // four ports from here: two services, two ceilings
+const PORT = Number(opts['port-base']); // four ports from here: two services, two ceilings (six with --compare-metrics)
+const COMPARE_METRICS = opts['compare-metrics']!;
 const MANAGE_KEY = 'bench-manage-key-0123456789abcdef0123456789';
 const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
 const ORIGIN = 'https://bench.example.com';
@@ -134,8 +138,9 @@ function profileFlags(name: string): string[] {
   return opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
 }
 
-async function startService(name: string, port: number, env: Record<string, string>): Promise<Server> {
-  const databaseUrl = postgresUrl ?? join(work, `${name}.db`);
+async function startService(name: string, port: number, env: Record<string, string>, sharing?: Server): Promise<Server> {
+  // A service started `sharing` another's database is a second process on it: same apps, same signing key.
+  const databaseUrl = sharing?.databaseUrl ?? postgresUrl ?? join(work, `${name}.db`);
   // Its log goes to a file, as a container's goes to a collector: each line is
   // a write the service pays for, and a pipe nobody reads would stall it.
   const log = openSync(join(work, `${name}.log`), 'a');
@@ -149,7 +154,7 @@ async function startService(name: string, port: number, env: Record<string, stri
       MANAGE_API_KEY: MANAGE_KEY,
       RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: opts['log-level']!,
-      METRICS_ENABLED: opts.metrics === 'on' ? 'true' : 'false',
+      METRICS_ENABLED: opts.metrics === 'on' || COMPARE_METRICS ? 'true' : 'false',
       ...env,
     },
     stdio: ['ignore', log, 'inherit'],
@@ -276,6 +281,13 @@ if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
 
 const plain = await startService('service', PORT, {});
 const withPow = await startService('service-pow', PORT + 1, { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
+// --compare-metrics: the same services without metrics, each on its twin's database.
+const noMetrics = new Map<Server, Server>();
+if (COMPARE_METRICS) {
+  const off = { METRICS_ENABLED: 'false' };
+  noMetrics.set(plain, await startService('service-nometrics', PORT + 4, off, plain));
+  noMetrics.set(withPow, await startService('service-pow-nometrics', PORT + 5, { ...off, POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' }, withPow));
+}
 
 async function createBenchApp(server: Server): Promise<string> {
   const body = { name: 'bench', config: { webClient: { allowedDomains: ['bench.example.com'] } } };
@@ -458,18 +470,22 @@ if (opts.memory) {
 }
 
 // ---------------------------------------------------------------- timed rounds
-const samples = new Map<string, { service: Sample[]; ceiling: Sample[] }>();
+type Side = 'service' | 'ceiling' | 'nometrics';
+const samples = new Map<string, Record<Side, Sample[]>>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const scenario of scenarios) {
-    const entry = samples.get(scenario.name) ?? { service: [], ceiling: [] };
+    const entry = samples.get(scenario.name) ?? { service: [], ceiling: [], nometrics: [] };
     samples.set(scenario.name, entry);
     // Alternate who goes first, so a drifting machine does not favour one side.
-    const order = round % 2 === 0 ? (['service', 'ceiling'] as const) : (['ceiling', 'service'] as const);
+    const sides: Side[] = noMetrics.has(scenario.service) ? ['service', 'ceiling', 'nometrics'] : ['service', 'ceiling'];
+    const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
+    if (sides.length === 2 && round % 2 === 1) order.reverse();
     for (const side of order) {
-      const result = await load(scenario[side], await scenario.job());
+      const server = side === 'nometrics' ? noMetrics.get(scenario.service)! : scenario[side];
+      const result = await load(server, await scenario.job());
       entry[side].push(result);
       process.stderr.write(
-        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(7)} ${Math.round(result.rps)} req/s, ` +
+        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(9)} ${Math.round(result.rps)} req/s, ` +
           `${result.cpuUs} µs CPU/req (${result.mainCpuUs} on the loop)` +
           `${result.dbCpuUs === undefined ? '' : `, PostgreSQL ${result.dbCpuUs} µs`}` +
           `${result.failed ? ` (${result.failed} failed)` : ''}\n`,
@@ -493,11 +509,14 @@ const summarize = (xs: Sample[]) => ({
   ...(xs[0]?.dbCpuUs === undefined ? {} : { dbCpuUs: median(xs.map((x) => x.dbCpuUs!)) }),
   failed: xs.reduce((n, x) => n + x.failed, 0),
 });
-const rows = [...samples].map(([name, { service, ceiling: ceil }]) => {
+const rows = [...samples].map(([name, { service, ceiling: ceil, nometrics }]) => {
   const s = summarize(service);
   const c = summarize(ceil);
   // Ratio of medians of per-round ratios would hide a bad round; use the medians' ratio.
-  return { scenario: name, service: s, ceiling: c, ratio: Number((s.rps / c.rps).toFixed(2)) };
+  const row = { scenario: name, service: s, ceiling: c, ratio: Number((s.rps / c.rps).toFixed(2)) };
+  if (nometrics.length === 0) return row;
+  const off = summarize(nometrics);
+  return { ...row, withoutMetrics: { ...off, ratio: Number((off.rps / c.rps).toFixed(2)) } };
 });
 
 const cpuModel = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown cpu';
@@ -525,6 +544,18 @@ for (const r of rows) {
       `${r.ceiling.rps} | ${r.ceiling.p50} | ${r.ceiling.p99} | ${cpu(r.ceiling)} | ${r.ratio.toFixed(2)} |` +
       (r.service.failed ? ` ${r.service.failed} non-2xx` : ''),
   );
+}
+if (COMPARE_METRICS) {
+  console.log('\nWhat metrics cost: the same service with METRICS_ENABLED=false, on the same database, in the same rounds.\n');
+  console.log('| scenario | ratio, metrics on | ratio, metrics off | difference | CPU µs on | CPU µs off |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    if (!('withoutMetrics' in r)) continue;
+    const off = r.withoutMetrics;
+    console.log(
+      `| ${r.scenario} | ${r.ratio.toFixed(2)} | ${off.ratio.toFixed(2)} | ${(r.ratio - off.ratio).toFixed(2)} | ${cpu(r.service)} | ${cpu(off)} |`,
+    );
+  }
 }
 if (opts.profile) {
   // A graceful stop makes node write the profile; then print where each side spent its time.
