@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Starts PostgreSQL for the run when LATCHKEY_TEST_STORE=postgres; else nothing.
-    globalSetup: ['test/support/postgres-setup.ts'],
+    // Builds the admin console once into a temporary folder the tests serve.
+    globalSetup: ['test/support/postgres-setup.ts', 'test/support/admin-console-setup.ts'],
     // Generating RSA keys for the key tests takes a moment on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,

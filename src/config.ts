@@ -47,6 +47,7 @@ export const configSchema = z
     SIGNING_KEY_PREPUBLISH_SECONDS: intInRange(0, 86_400, 600),
     KEY_ENCRYPTION_SECRET: secret(32),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ADMIN_CONSOLE: z.enum(['true', 'false']).default('true'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.MANAGE_API_KEY) {
@@ -82,6 +83,8 @@ export interface Config {
   /** Encrypts signing private keys at rest when set. */
   readonly keyEncryptionSecret: string | undefined;
   readonly logLevel: RawConfig['LOG_LEVEL'];
+  /** Serve the admin console at /admin (§7). */
+  readonly adminConsole: boolean;
 }
 
 export class ConfigError extends Error {
@@ -131,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingKeyPrepublishSeconds: c.SIGNING_KEY_PREPUBLISH_SECONDS,
     keyEncryptionSecret: c.KEY_ENCRYPTION_SECRET,
     logLevel: c.LOG_LEVEL,
+    adminConsole: c.ADMIN_CONSOLE === 'true',
   });
 }

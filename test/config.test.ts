@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       signingKeyPrepublishSeconds: 600,
       keyEncryptionSecret: undefined,
       logLevel: 'info',
+      adminConsole: true,
     });
   });
 
@@ -75,6 +76,7 @@ describe('loadConfig', () => {
       SIGNING_KEY_PREPUBLISH_SECONDS: '0',
       KEY_ENCRYPTION_SECRET: GOOD_SECRET,
       LOG_LEVEL: 'warn',
+      ADMIN_CONSOLE: 'false',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -95,11 +97,13 @@ describe('loadConfig', () => {
       signingKeyPrepublishSeconds: 0,
       keyEncryptionSecret: GOOD_SECRET,
       logLevel: 'warn',
+      adminConsole: false,
     });
   });
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
+    ['ADMIN_CONSOLE', 'off'],
     ['DATABASE_URL', 'mysql://db/latchkey'],
     ['DATABASE_URL', 'http://example.com/db'],
     ['DATABASE_URL', 'file:///tmp/x.db'],
