@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/packages/browser/**'],
+          exclude: [...configDefaults.exclude, 'test/packages/browser/**', 'test/admin-console/browser/**'],
         },
       },
       {
@@ -26,6 +26,16 @@ export default defineConfig({
           name: 'browser',
           include: ['test/packages/browser/**/*.test.ts'],
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The admin console driven in Chromium, on either store (scripts/test.sh
+        // runs this project on PostgreSQL too). After the rest, like the above.
+        extends: true,
+        test: {
+          name: 'console',
+          include: ['test/admin-console/browser/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
         },
       },
     ],
