@@ -279,6 +279,32 @@ describeInBrowser('the admin console in Chromium', () => {
     expect(await storedInBrowser(page)).toEqual([0, 0, '']);
   });
 
+  it('deletes an app after confirming, and lists the project without it', async () => {
+    const doomed = await latchkey.createApp({ name: 'Short-lived' });
+    await signIn(MANAGE_KEY);
+    await heading('Projects').waitFor();
+    await page.goto(`${latchkey.url}/admin#/projects/t1/p1/apps/${doomed.id}`);
+    await heading('Short-lived').waitFor();
+    await page.getByRole('button', { name: 'Delete app' }).click();
+    await page.getByRole('dialog', { name: 'Delete Short-lived?' }).getByRole('button', { name: 'Delete app' }).click();
+    await heading('Apps of t1 / p1').waitFor();
+    await page.getByRole('link', { name: 'Docs Chat' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Short-lived' }).count()).toBe(0);
+    expect((await run('GET', `/manage/tenants/t1/projects/p1/apps/${doomed.id}`, { Authorization: `Bearer ${MANAGE_KEY}` })).status).toBe(404);
+  });
+
+  it('sends an admin whose key was revoked meanwhile back to sign-in, saying why, and forgets the key', async () => {
+    const created = await latchkey.manage<{ data: { id: string }; secret: string }>('POST', '/manage/api-keys', { name: 'Soon revoked', tenantId: 't1' });
+    secrets.push(created.secret);
+    await signIn(created.secret);
+    await page.getByRole('link', { name: 't1 / p1' }).waitFor();
+    await latchkey.manage('DELETE', `/manage/api-keys/${created.data.id}`);
+    await page.getByRole('link', { name: 't1 / p1' }).click();
+    await heading('Sign in to latchkey').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('unauthorized');
+    expect(await storedInBrowser(page)).toEqual([0, 0, '']);
+  });
+
   it('loaded nothing from another origin, and put no key in a URL or a log line', () => {
     expect(requested.length).toBeGreaterThan(10);
     // data: is no origin: the page's empty icon is inline (CSP img-src data:), so no /favicon.ico is asked for.
