@@ -15,8 +15,29 @@ const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
 
 export async function appsScreen(ctx: Ctx, tenantId: string, projectId: string): Promise<HTMLElement> {
   const path = appsPath(tenantId, projectId);
-  const { data, pagination } = await api<{ data: App[]; pagination: { total: number } }>('GET', `${path}?limit=100`);
-  const apps = [...data];
+  const apps: App[] = [];
+  let total = 0;
+  let pages = 0;
+  // A hundred at a time (the API's largest page), oldest first.
+  async function loadPage(): Promise<void> {
+    const page = await api<{ data: App[]; pagination: { total: number } }>('GET', `${path}?page=${pages + 1}&limit=100`);
+    pages += 1;
+    // An app created here meanwhile may come again on a later page.
+    apps.push(...page.data.filter((a) => !apps.some((b) => b.id === a.id)));
+    total = page.pagination.total;
+  }
+  await loadPage();
+  const moreRefusal = alertSlot();
+  const more = h('button', { type: 'button' }, 'Load more apps');
+  more.addEventListener('click', async () => {
+    moreRefusal.clear();
+    try {
+      await loadPage();
+      drawList();
+    } catch (error) {
+      moreRefusal.show(error as ApiError);
+    }
+  });
   const appRow = (a: App) =>
     row(
       link(`/projects/${tenantId}/${projectId}/apps/${a.id}`, a.name),
@@ -26,12 +47,14 @@ export async function appsScreen(ctx: Ctx, tenantId: string, projectId: string):
       a.config.webClient.allowedDomains.join(', '),
     );
   const list = h('div', {});
-  const drawList = () =>
+  const drawList = () => {
+    more.hidden = apps.length >= total;
     fill(
       list,
       table(`Apps of ${tenantId} / ${projectId}`, ['Name', 'Id', 'Enabled', 'Anonymous access', 'Allowed domains'], apps.map(appRow), 'This project has no app yet.'),
-      pagination.total > 100 ? h('p', {}, `The first 100 of ${pagination.total} apps.`) : null,
+      total > apps.length ? h('p', {}, `${apps.length} of ${total} apps shown.`) : null,
     );
+  };
   drawList();
 
   const name = h('input', { name: 'name', required: true, maxlength: 200 });
@@ -58,6 +81,7 @@ export async function appsScreen(ctx: Ctx, tenantId: string, projectId: string):
         body: { name: name.value, config: { webClient: { allowedDomains: parseDomains(domains.value), allowAnonymous: anonymous.checked } } },
       });
       apps.push(app);
+      total += 1;
       drawList();
       form.reset();
       status.say(`Created ${app.name} (${app.id}).`);
@@ -66,5 +90,5 @@ export async function appsScreen(ctx: Ctx, tenantId: string, projectId: string):
     }
   });
 
-  return h('section', {}, h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, h('ol', {}, h('li', {}, link('/', 'Projects')), h('li', { 'aria-current': 'page' }, `${tenantId} / ${projectId}`))), h('h1', {}, `Apps of ${tenantId} / ${projectId}`), list, form);
+  return h('section', {}, h('nav', { 'aria-label': 'Breadcrumb', class: 'crumbs' }, h('ol', {}, h('li', {}, link('/', 'Projects')), h('li', { 'aria-current': 'page' }, `${tenantId} / ${projectId}`))), h('h1', {}, `Apps of ${tenantId} / ${projectId}`), list, moreRefusal.el, h('div', { class: 'actions' }, more), form);
 }

@@ -293,6 +293,22 @@ describeInBrowser('the admin console in Chromium', () => {
     expect((await run('GET', `/manage/tenants/t1/projects/p1/apps/${doomed.id}`, { Authorization: `Bearer ${MANAGE_KEY}` })).status).toBe(404);
   });
 
+  it('lists a project of more than 100 apps a hundred at a time', async () => {
+    for (let i = 1; i <= 101; i++) {
+      await latchkey.manage('POST', '/manage/tenants/t3/projects/big/apps', { name: `App ${i}`, config: { webClient: { allowedDomains: ['big.example.com'] } } });
+    }
+    await signIn(MANAGE_KEY);
+    await page.getByRole('link', { name: 't3 / big' }).click();
+    await heading('Apps of t3 / big').waitFor();
+    const apps = page.getByRole('table', { name: 'Apps of t3 / big' });
+    expect(await apps.getByRole('link').count()).toBe(100);
+    await page.getByText('100 of 101 apps shown.').waitFor();
+    await page.getByRole('button', { name: 'Load more apps' }).click();
+    await apps.getByRole('link', { name: 'App 101' }).waitFor();
+    expect(await apps.getByRole('link').count()).toBe(101);
+    expect(await page.getByRole('button', { name: 'Load more apps' }).isVisible()).toBe(false);
+  });
+
   it('sends an admin whose key was revoked meanwhile back to sign-in, saying why, and forgets the key', async () => {
     const created = await latchkey.manage<{ data: { id: string }; secret: string }>('POST', '/manage/api-keys', { name: 'Soon revoked', tenantId: 't1' });
     secrets.push(created.secret);
