@@ -5,7 +5,8 @@
 # `latchkey` command from it; then starts the service twice, as the image's
 # CMD does (node dist/src/cli.js serve) and as `npm start` does, each on a
 # free port with a temporary SQLite file: /readyz must answer 200 through the
-# image's HEALTHCHECK, and SIGTERM must end it with exit 0 leaving no process.
+# image's HEALTHCHECK, /admin must serve the console built into the release
+# (its page and an asset), and SIGTERM must end it with exit 0 leaving no process.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -51,6 +52,25 @@ free_port() {
   node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
+# The admin console (§7) is in the release: its page, with the CSP, names a
+# script that is served as JavaScript and cached as immutable.
+check_console() {
+  node -e '
+    const base = process.argv[1];
+    (async () => {
+      const page = await fetch(`${base}/admin`);
+      const html = await page.text();
+      if (page.status !== 200 || !page.headers.get("content-security-policy")?.includes("script-src '"'"'self'"'"'")) throw new Error(`/admin: ${page.status}`);
+      const script = html.match(/src="(\/admin\/assets\/[^"]+\.js)"/)?.[1];
+      if (!script) throw new Error("/admin names no script");
+      const asset = await fetch(base + script);
+      if (asset.status !== 200 || !asset.headers.get("content-type")?.startsWith("text/javascript") || !asset.headers.get("cache-control")?.includes("immutable")) {
+        throw new Error(`${script}: ${asset.status}`);
+      }
+    })().catch((error) => { console.error(`check-release: ${error.message}`); process.exit(1); });
+  ' "$1"
+}
+
 # check_start <label> <command…>
 check_start() {
   local label=$1
@@ -77,6 +97,7 @@ check_start() {
   local ms=$((($(date +%s%N) - started) / 1000000))
 
   node dist/src/healthcheck.js || fail "$label: the HEALTHCHECK command failed"
+  check_console "http://127.0.0.1:$PORT" || fail "$label: /admin does not serve the admin console"
 
   local children
   children="$(descendants "$pid")"
@@ -90,7 +111,7 @@ check_start() {
   for child in $children; do
     ! kill -0 "$child" 2>/dev/null || fail "$label: process $child still runs after SIGTERM"
   done
-  echo "check-release: $label: listening ${ms} ms after start, /readyz 200, SIGTERM -> exit 0"
+  echo "check-release: $label: listening ${ms} ms after start, /readyz 200, /admin 200, SIGTERM -> exit 0"
 }
 
 check_start "node dist/src/cli.js serve" node dist/src/cli.js serve

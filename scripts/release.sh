@@ -4,7 +4,8 @@
 #   scripts/release.sh [--install] <dir>      (or: npm run release -- [--install] <dir>)
 #
 # <dir> (new or empty) receives dist/ (compiled here from src/, never copied
-# from a dist/ that may hold stale files), drizzle/ (the migrations),
+# from a dist/ that may hold stale files; the admin console built from admin/
+# into dist/admin-console), drizzle/ (the migrations),
 # package.json (without the scripts that need dev dependencies) and
 # package-lock.json. With --install it then runs `npm ci --omit=dev` in <dir>.
 # Start it with `node dist/src/cli.js serve` (or `npm start`) in <dir>.
@@ -32,6 +33,7 @@ fi
 cd "$root"
 node_modules/.bin/tsc -p tsconfig.build.json --outDir "$out/dist"
 chmod +x "$out/dist/src/cli.js"
+node_modules/.bin/tsx admin/build.ts "$out/dist/admin-console"
 cp -R drizzle "$out/drizzle"
 cp package-lock.json "$out/package-lock.json"
 # A production install runs `prepare` too, and its `tsc` is a dev dependency:

@@ -11,9 +11,9 @@ npx vitest run "$@"
 bindir=$(pg_config --bindir 2>/dev/null || true)
 if [ -n "$bindir" ] && [ -x "$bindir/initdb" ]; then
   echo "== latchkey tests on PostgreSQL"
-  # The browser tests drive the client packages against an in-process service
-  # and do not depend on the store: they ran once above.
-  LATCHKEY_TEST_STORE=postgres npx vitest run --project node "$@"
+  # The client packages' browser tests do not depend on the store: they ran
+  # once above. The admin console's do (every screen is the management API).
+  LATCHKEY_TEST_STORE=postgres npx vitest run --project node --project console "$@"
 elif [ -n "${CI:-}" ]; then
   echo "latchkey: PostgreSQL server binaries not found (apt-get install postgresql); CI runs both stores" >&2
   exit 1

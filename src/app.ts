@@ -4,6 +4,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import { defaultConsoleDir } from './http/admin-console-files.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { requireStorableText, verifyUtf8 } from './http/middleware/body-text.js';
 import { BODY_LIMIT_BYTES, refuseLargeDeclaredBody } from './http/body-limit.js';
@@ -11,6 +12,7 @@ import { errorHandler, notFound } from './http/middleware/error-handler.js';
 import { manageAuth } from './http/middleware/manage-auth.js';
 import { JSON_MEDIA_TYPES, requireJsonBody } from './http/middleware/require-json.js';
 import { routeGate } from './http/middleware/route-gate.js';
+import { adminConsoleRouter } from './http/routes/admin-console.js';
 import { manageApiKeysRouter } from './http/routes/manage-api-keys.js';
 import { manageAppsRouter } from './http/routes/manage-apps.js';
 import { manageAuditRouter } from './http/routes/manage-audit.js';
@@ -27,7 +29,12 @@ import { observeRequests } from './metrics/observe-requests.js';
 import { failedAuthLimiter } from './manage/failed-auth-limiter.js';
 import type { Services } from './services.js';
 
-export function createExpressApp(svc: Services): Express {
+export interface AppOptions {
+  /** Where the built admin console is (admin/build.ts); by default beside the compiled service. */
+  adminConsoleDir?: string;
+}
+
+export function createExpressApp(svc: Services, options: AppOptions = {}): Express {
   const app = express();
   // Nothing here serves conditional GETs or needs a framework banner.
   app.disable('x-powered-by');
@@ -72,6 +79,10 @@ export function createExpressApp(svc: Services): Express {
     requireStorableText,
     ...manageRouters,
   );
+  // §7, static files with headers of their own; off with ADMIN_CONSOLE=false (then 404 below).
+  if (svc.config.adminConsole) {
+    app.use('/admin', adminConsoleRouter(options.adminConsoleDir ?? defaultConsoleDir(), svc.logger));
+  }
   // The same order for the rest: 404/405 before 415.
   const ops = [opsRouter(svc), ...(svc.config.metricsEnabled ? [metricsRouter(svc)] : [])];
   app.use(routeGate(ops), requireJsonBody, ...ops);
@@ -81,9 +92,9 @@ export function createExpressApp(svc: Services): Express {
   return app;
 }
 
-export function createApp(svc: Services): RequestListener {
+export function createApp(svc: Services, options: AppOptions = {}): RequestListener {
   const runApi = createRunHandler(svc);
-  const rest = createExpressApp(svc);
+  const rest = createExpressApp(svc, options);
   const observe = svc.config.metricsEnabled ? observeRequests(svc.metrics) : undefined;
   return function latchkey(req: IncomingMessage, res: ServerResponse) {
     observe?.(req, res);

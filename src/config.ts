@@ -52,6 +52,7 @@ export const configSchema = z
     // for deployments that do not scrape, and for measuring what metrics cost.
     METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ADMIN_CONSOLE: z.enum(['true', 'false']).default('true'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.MANAGE_API_KEY) {
@@ -91,6 +92,8 @@ export interface Config {
   /** When set, GET /metrics requires it as a bearer token. */
   readonly metricsToken: string | undefined;
   readonly logLevel: RawConfig['LOG_LEVEL'];
+  /** Serve the admin console at /admin (§7). */
+  readonly adminConsole: boolean;
 }
 
 export class ConfigError extends Error {
@@ -142,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsEnabled: c.METRICS_ENABLED === 'true',
     metricsToken: c.METRICS_TOKEN,
     logLevel: c.LOG_LEVEL,
+    adminConsole: c.ADMIN_CONSOLE === 'true',
   });
 }

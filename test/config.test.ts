@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       metricsEnabled: true,
       metricsToken: undefined,
       logLevel: 'info',
+      adminConsole: true,
     });
   });
 
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
       METRICS_TOKEN: GOOD_SECRET,
       METRICS_ENABLED: 'false',
       LOG_LEVEL: 'warn',
+      ADMIN_CONSOLE: 'false',
     });
     expect(config).toEqual({
       nodeEnv: 'production',
@@ -101,12 +103,14 @@ describe('loadConfig', () => {
       metricsEnabled: false,
       metricsToken: GOOD_SECRET,
       logLevel: 'warn',
+      adminConsole: false,
     });
   });
 
   it.each([
     ['MIGRATE_ON_START', 'yes'],
     ['METRICS_ENABLED', 'yes'],
+    ['ADMIN_CONSOLE', 'off'],
     ['DATABASE_URL', 'mysql://db/latchkey'],
     ['DATABASE_URL', 'http://example.com/db'],
     ['DATABASE_URL', 'file:///tmp/x.db'],

@@ -10,6 +10,7 @@ import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openStore } from '../../src/store/open-store.js';
 import { createServices, type Services } from '../../src/services.js';
+import type { Logger } from '../../src/logger.js';
 import { appBody, MANAGE_KEY } from './harness.js';
 
 export class ShiftedClock implements Clock {
@@ -43,7 +44,14 @@ export interface LiveService {
   close(): Promise<void>;
 }
 
-export async function startLatchkey(env: Record<string, string> = {}, host = '127.0.0.1'): Promise<LiveService> {
+export interface LiveServiceOptions {
+  /** The built admin console to serve at /admin (test/support/admin-console-setup.ts). */
+  adminConsoleDir?: string;
+  /** Where the service logs; silent by default. */
+  logger?: Logger;
+}
+
+export async function startLatchkey(env: Record<string, string> = {}, host = '127.0.0.1', options: LiveServiceOptions = {}): Promise<LiveService> {
   const config = loadConfig({
     NODE_ENV: 'test',
     MANAGE_API_KEY: MANAGE_KEY,
@@ -52,8 +60,8 @@ export async function startLatchkey(env: Record<string, string> = {}, host = '12
     ...env,
   });
   const clock = new ShiftedClock();
-  const svc = await createServices({ config, store: await openStore(config.databaseUrl), clock });
-  const handler = createApp(svc);
+  const svc = await createServices({ config, store: await openStore(config.databaseUrl), clock, logger: options.logger });
+  const handler = createApp(svc, { adminConsoleDir: options.adminConsoleDir });
   const requests: ServedRequest[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     const at = Date.now();
