@@ -8,7 +8,8 @@
 //
 //   npm run bench                          # 3 rounds × 5 s per scenario and target
 //   npm run bench -- --rounds 5 --duration 8 --connections 50
-//   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check
+//   npm run bench -- --only anonymous --rounds 1 --duration 2    # quick check (--only: scenarios whose name contains it)
+//   npm run bench -- --only 'revocation lookup,ES256'            # several: comma-separated
 //   npm run bench -- --memory              # RSS over 1 000 000 anonymous sessions
 //   npm run bench -- --profile --only pow  # CPU profiles of the service and ceiling under that load
 //   npm run bench -- --store postgres      # every scenario on PostgreSQL: DATABASE_URL when it is a
@@ -18,14 +19,19 @@
 //                                          # same database, measured in the same rounds; both ratios
 //   npm run bench -- --log-level warn      # the service logging less than its default (info): what
 //                                          # the refused-request log lines cost (scenario `refused`)
-//   (--out <dir> for the JSON and profiles, --port-base <n> for the four ports used)
+//   (--out <dir> for the JSON and profiles, --port-base <n> for the eight ports used)
+//
+// Besides the default EdDSA service and its proof-of-work twin, a third
+// service with SESSION_TOKEN_ALG=ES256 (and its own ceiling) is started when
+// an ES256-session scenario is selected, and the revocation-lookup app gets
+// its revocations only when that scenario is selected.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
+import { decodeProtectedHeader, SignJWT } from 'jose';
 import pg from 'pg';
 import type { LoadJob, LoadResult } from './bench/load.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './test-postgres.js';
@@ -59,7 +65,9 @@ const STORE = opts.store;
 const ROUNDS = Number(opts.rounds);
 const DURATION = Number(opts.duration);
 const CONNECTIONS = Number(opts.connections);
-const PORT = Number(opts['port-base']); // four ports from here: two services, two ceilings (six with --compare-metrics)
+// From here: the two services and their ceilings (+0 to +3), the services
+// without metrics for --compare-metrics (+4, +5), the ES256 service and its ceiling (+6, +7).
+const PORT = Number(opts['port-base']);
 const COMPARE_METRICS = opts['compare-metrics']!;
 const MANAGE_KEY = 'bench-manage-key-0123456789abcdef0123456789';
 const POW_SECRET = 'bench-pow-secret-0123456789abcdef0123456789';
@@ -138,9 +146,13 @@ function profileFlags(name: string): string[] {
   return opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
 }
 
-async function startService(name: string, port: number, env: Record<string, string>, sharing?: Server): Promise<Server> {
-  // A service started `sharing` another's database is a second process on it: same apps, same signing key.
-  const databaseUrl = sharing?.databaseUrl ?? postgresUrl ?? join(work, `${name}.db`);
+async function startService(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  // Another service's databaseUrl makes this a second process on it: same apps, same signing key.
+  databaseUrl = postgresUrl ?? join(work, `${name}.db`),
+): Promise<Server> {
   // Its log goes to a file, as a container's goes to a collector: each line is
   // a write the service pays for, and a pipe nobody reads would stall it.
   const log = openSync(join(work, `${name}.log`), 'a');
@@ -279,18 +291,25 @@ if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
   await finish(1);
 }
 
+const runHeaders = { Origin: ORIGIN };
+
+/** Whether `--only` (comma-separated parts of names) selects the scenario of this name; every one without it. */
+const only = opts.only?.split(',').filter(Boolean);
+const wanted = (name: string) => !only || only.some((part) => name.includes(part));
+
 const plain = await startService('service', PORT, {});
 const withPow = await startService('service-pow', PORT + 1, { POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' });
 // --compare-metrics: the same services without metrics, each on its twin's database.
 const noMetrics = new Map<Server, Server>();
 if (COMPARE_METRICS) {
   const off = { METRICS_ENABLED: 'false' };
-  noMetrics.set(plain, await startService('service-nometrics', PORT + 4, off, plain));
-  noMetrics.set(withPow, await startService('service-pow-nometrics', PORT + 5, { ...off, POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' }, withPow));
+  noMetrics.set(plain, await startService('service-nometrics', PORT + 4, off, plain.databaseUrl));
+  const pow = { ...off, POW_HMAC_SECRET: POW_SECRET, POW_DIFFICULTY: '1000' };
+  noMetrics.set(withPow, await startService('service-pow-nometrics', PORT + 5, pow, withPow.databaseUrl));
 }
 
-async function createBenchApp(server: Server): Promise<string> {
-  const body = { name: 'bench', config: { webClient: { allowedDomains: ['bench.example.com'] } } };
+async function createBenchApp(server: Server, name = 'bench'): Promise<string> {
+  const body = { name, config: { webClient: { allowedDomains: ['bench.example.com'] } } };
   return (await call(server, 'POST', '/manage/tenants/bench/projects/bench/apps', { body })).data.id;
 }
 const appId = await createBenchApp(plain);
@@ -309,6 +328,30 @@ for (const [alg, pair] of [
   });
 }
 
+// Revocation lookup (§4.4): an app of the plain service holding REVOKED_EACH
+// revocations by session id (jti) and as many by user, made through the
+// management API before the ceiling starts, so it loads the same set. The
+// measured token is not revoked (answers are 200); two tokens that are — one
+// by its jti, one by its user — check that both sides really look.
+const REVOKED_EACH = 1000;
+async function seedRevocations() {
+  const revokedAppId = await createBenchApp(plain, 'bench-revoked');
+  const issue = async () => (await call(plain, 'POST', `/run/auth/apps/${revokedAppId}/anonymous-session`, { headers: runHeaders })).token as string;
+  const [measured, byJti, byUser] = [await issue(), await issue(), await issue()];
+  const claims = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string; sub: string };
+  const bodies: object[] = [{ jti: claims(byJti).jti }, { userId: claims(byUser).sub }];
+  for (let i = bodies.length; i < 2 * REVOKED_EACH; i++) bodies.push(i % 2 ? { userId: `anon_${randomUUID()}` } : { jti: randomUUID() });
+  const path = `/manage/tenants/bench/projects/bench/apps/${revokedAppId}/revocations`;
+  // A few at a time: the set-up is not what is measured.
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) await call(plain, 'POST', path, { body: bodies[next++] });
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return { appId: revokedAppId, measured, revoked: [byJti, byUser] };
+}
+const revocationApp = !opts.memory && wanted('revocation lookup') ? await seedRevocations() : undefined;
+
 const ceiling = await startCeiling('ceiling', PORT + 2, {
   databaseUrl: plain.databaseUrl,
   powSecret: POW_SECRET,
@@ -316,8 +359,52 @@ const ceiling = await startCeiling('ceiling', PORT + 2, {
 });
 const powCeiling = await startCeiling('ceiling-pow', PORT + 3, { databaseUrl: withPow.databaseUrl, powSecret: POW_SECRET, customerKeys: [] });
 
-const runHeaders = { Origin: ORIGIN };
 const anonymous = await call(plain, 'POST', `/run/auth/apps/${appId}/anonymous-session`, { headers: runHeaders });
+
+if (revocationApp) {
+  // Both sides must answer the measured token 200 and the revoked ones 401, or the scenario measures nothing.
+  for (const server of [plain, ceiling]) {
+    for (const [token, status] of [[revocationApp.measured, 200], ...revocationApp.revoked.map((t) => [t, 401] as const)] as const) {
+      const response = await fetch(`http://127.0.0.1:${server.port}/run/auth/apps/${revocationApp.appId}/session`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (response.status !== status) throw new Error(`revocation lookup: ${server.name} answered ${response.status}, not ${status}`);
+    }
+  }
+}
+
+// ES256 session tokens (§4.3): a service of its own, with its own store — a
+// node sharing the others' would sign with their EdDSA key, which the
+// setting changes only at the next rotation — and a ceiling reading its key.
+async function startEs256Pair() {
+  let databaseUrl: string | undefined;
+  if (postgresUrl) {
+    // A second database in the same cluster (left in place on a given DATABASE_URL, like the bench's apps).
+    const url = new URL(postgresUrl);
+    const name = `${url.pathname.slice(1) || 'postgres'}_bench_es256`;
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    if (!(await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) await client.query(`CREATE DATABASE "${name}"`);
+    await client.end();
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  }
+  const service = await startService('service-es256', PORT + 6, { SESSION_TOKEN_ALG: 'ES256' }, databaseUrl);
+  const es256AppId = await createBenchApp(service);
+  const first = await call(service, 'POST', `/run/auth/apps/${es256AppId}/anonymous-session`, { headers: runHeaders });
+  const { alg } = decodeProtectedHeader(first.token);
+  if (alg !== 'ES256') throw new Error(`service-es256 signs ${alg}, not ES256: its store holds an older key`);
+  const ceilingEs256 = await startCeiling('ceiling-es256', PORT + 7, { databaseUrl: service.databaseUrl, powSecret: POW_SECRET, customerKeys: [] });
+  // A refresh that failed to verify would still answer 200 (with a new identity): check that both sides keep it.
+  for (const server of [service, ceilingEs256]) {
+    const refreshed = await call(server, 'POST', `/run/auth/apps/${es256AppId}/anonymous-session`, {
+      headers: { ...runHeaders, Authorization: `Bearer ${first.token}` },
+    });
+    if (refreshed.userId !== first.userId) throw new Error(`refresh ES256: ${server.name} did not verify the ES256 token`);
+  }
+  return { service, ceiling: ceilingEs256, appId: es256AppId, token: first.token as string };
+}
+const es256 = !opts.memory && ['anonymous ES256', 'refresh ES256'].some(wanted) ? await startEs256Pair() : undefined;
 
 // Customer JWTs must carry an iat within 60 s of the server clock, so each
 // timed window gets a freshly signed token.
@@ -408,8 +495,44 @@ const allScenarios: Scenario[] = [
       expect: '4xx',
     }),
   },
+  ...(revocationApp
+    ? [
+        {
+          name: 'revocation lookup',
+          service: plain,
+          ceiling,
+          job: async () => ({
+            ...base,
+            method: 'GET' as const,
+            path: `/run/auth/apps/${revocationApp.appId}/session`,
+            headers: { Authorization: `Bearer ${revocationApp.measured}` },
+          }),
+        },
+      ]
+    : []),
+  ...(es256
+    ? [
+        {
+          name: 'anonymous ES256',
+          service: es256.service,
+          ceiling: es256.ceiling,
+          job: async () => ({ ...base, method: 'POST' as const, path: `/run/auth/apps/${es256.appId}/anonymous-session`, headers: runHeaders }),
+        },
+        {
+          name: 'refresh ES256',
+          service: es256.service,
+          ceiling: es256.ceiling,
+          job: async () => ({
+            ...base,
+            method: 'POST' as const,
+            path: `/run/auth/apps/${es256.appId}/anonymous-session`,
+            headers: { ...runHeaders, Authorization: `Bearer ${es256.token}` },
+          }),
+        },
+      ]
+    : []),
 ];
-const scenarios = allScenarios.filter((s) => !opts.only || s.name.includes(opts.only));
+const scenarios = allScenarios.filter((s) => wanted(s.name));
 
 // ---------------------------------------------------------------- memory mode
 if (opts.memory) {
@@ -485,7 +608,7 @@ for (let round = 0; round < ROUNDS; round++) {
       const result = await load(server, await scenario.job());
       entry[side].push(result);
       process.stderr.write(
-        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(15)} ${side.padEnd(9)} ${Math.round(result.rps)} req/s, ` +
+        `round ${round + 1}/${ROUNDS} ${scenario.name.padEnd(17)} ${side.padEnd(9)} ${Math.round(result.rps)} req/s, ` +
           `${result.cpuUs} µs CPU/req (${result.mainCpuUs} on the loop)` +
           `${result.dbCpuUs === undefined ? '' : `, PostgreSQL ${result.dbCpuUs} µs`}` +
           `${result.failed ? ` (${result.failed} failed)` : ''}\n`,
@@ -559,7 +682,7 @@ if (COMPARE_METRICS) {
 }
 if (opts.profile) {
   // A graceful stop makes node write the profile; then print where each side spent its time.
-  const profiled = [plain, ceiling, withPow, powCeiling];
+  const profiled = [plain, ceiling, withPow, powCeiling, ...(es256 ? [es256.service, es256.ceiling] : [])];
   for (const server of profiled) {
     const exited = new Promise((resolve) => server.child!.once('exit', resolve));
     server.child!.kill('SIGTERM');

@@ -1,16 +1,28 @@
 // The benchmark's ceiling: a bare node:http server that does only the work a
 // session request cannot avoid, with the same libraries latchkey uses — sign
-// a token (node:crypto Ed25519); verify one and sign; verify a customer JWT
-// (jose) and sign; check a proof-of-work HMAC, insert the spent challenge
-// and sign. It reads latchkey's own signing key from the database so tokens
-// from either server verify on both. Not a product: no Origin, no app lookup,
-// no errors worth the name.
+// a token (node:crypto, with the key's own algorithm: Ed25519, or P-256 for
+// SESSION_TOKEN_ALG=ES256); verify one, check it against the app's
+// revocations and sign; verify a customer JWT (jose) and sign; check a
+// proof-of-work HMAC, insert the spent challenge and sign. It reads
+// latchkey's own signing key (and its revocations) from the database so
+// tokens from either server verify on both. Not a product: no Origin, no app
+// lookup, no errors worth the name.
 //
 // The spent challenge goes where the service's goes: on SQLite a
 // better-sqlite3 insert into a table of the same layout; on PostgreSQL
 // (a postgres:// databaseUrl) latchkey's own spend code (batched per
 // event-loop turn, src/store/postgres/spent-challenges.ts) on a pool of the
 // same size, since that round trip is work no PostgreSQL-backed server avoids.
+//
+// Revocations (§4.4): the unavoidable work per request is, after verifying
+// the token and parsing its claims, three in-memory lookups against the
+// app's revocations — its jti in a Set, its sub in a Map of user → latest
+// revocation second (revoked when iat is at or before it), its iat against
+// the latest issuedBefore. No server can skip them (introspection and refresh
+// must refuse a revoked token, §3.4/§3.2) nor read rows for them (§5: a warm
+// node reads none), so the ceiling loads every revocation once at start, as
+// plain Sets and Maps written here rather than latchkey's own index, so the
+// ratio would show a slow index. The bench creates them before starting it.
 import { createHash, createHmac, createPrivateKey, createPublicKey, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import Database from 'better-sqlite3';
@@ -27,22 +39,35 @@ const config = JSON.parse(process.argv[2]!) as {
 
 interface SigningKeyRow {
   kid: string;
+  alg: 'EdDSA' | 'ES256';
   private_key: string;
   /** TEXT holding JSON on SQLite, jsonb (parsed) on PostgreSQL. */
   public_jwk: string | Record<string, string>;
 }
-const CURRENT_KEY = 'SELECT kid, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL';
+const CURRENT_KEY = 'SELECT kid, alg, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL';
+// Every revocation is live during a bench run (they are kept 30 days). Times are
+// INTEGER ms on SQLite, timestamptz (a Date) on PostgreSQL.
+const REVOCATIONS = 'SELECT app_id, jti, user_id, issued_before, created_at FROM revocations';
+
+interface RevocationRow {
+  app_id: string;
+  jti: string | null;
+  user_id: string | null;
+  issued_before: number | Date | null;
+  created_at: number | Date;
+}
 
 /** Marks a challenge spent: true when this call spent it. */
 type Spend = (challenge: string, expiresAt: number) => boolean | Promise<boolean>;
 
-async function openSpentLedger(): Promise<{ row: SigningKeyRow; spend: Spend }> {
+async function openSpentLedger(): Promise<{ row: SigningKeyRow; revocationRows: RevocationRow[]; spend: Spend }> {
   if (/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
     // The service's pool size (PG_POOL_MAX default) and its deadline (2 × 2 s).
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     const ledger = createSpentChallengeStore(pool, 4_000);
     const row = (await pool.query<SigningKeyRow>(CURRENT_KEY)).rows[0]!;
-    return { row, spend: (challenge, expiresAt) => ledger.spend(challenge, expiresAt) };
+    const revocationRows = (await pool.query<RevocationRow>(REVOCATIONS)).rows;
+    return { row, revocationRows, spend: (challenge, expiresAt) => ledger.spend(challenge, expiresAt) };
   }
   const db = new Database(config.databaseUrl);
   db.pragma('journal_mode = WAL');
@@ -53,27 +78,60 @@ async function openSpentLedger(): Promise<{ row: SigningKeyRow; spend: Spend }> 
     'CREATE TABLE IF NOT EXISTS ceiling_spent (expires_at INTEGER NOT NULL, challenge TEXT NOT NULL, PRIMARY KEY (expires_at, challenge)) WITHOUT ROWID',
   );
   const insertSpent = db.prepare('INSERT OR IGNORE INTO ceiling_spent (challenge, expires_at) VALUES (?, ?)');
-  return { row: db.prepare(CURRENT_KEY).get() as SigningKeyRow, spend: (challenge, expiresAt) => insertSpent.run(challenge, expiresAt).changes === 1 };
+  return {
+    row: db.prepare(CURRENT_KEY).get() as SigningKeyRow,
+    revocationRows: db.prepare(REVOCATIONS).all() as RevocationRow[],
+    spend: (challenge, expiresAt) => insertSpent.run(challenge, expiresAt).changes === 1,
+  };
 }
 
-const { row, spend } = await openSpentLedger();
+const { row, revocationRows, spend } = await openSpentLedger();
 const privateKey = createPrivateKey(row.private_key);
 const jwk = typeof row.public_jwk === 'string' ? JSON.parse(row.public_jwk) : row.public_jwk;
 const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
-const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: row.kid, typ: 'session+jwt' })).toString('base64url');
+const header = Buffer.from(JSON.stringify({ alg: row.alg, kid: row.kid, typ: 'session+jwt' })).toString('base64url');
+// ES256 in JWS: SHA-256 and the signature as r || s (RFC 7518 §3.4), not DER.
+const digest = row.alg === 'ES256' ? 'sha256' : null;
+const signingKey = row.alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey;
+const verifyingKey = row.alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey;
 const customerKeys = new Map(config.customerKeys.map((k) => [k.kid, { alg: k.algorithm, key: createPublicKey(k.publicKey) }]));
+
+const revocations = new Map<string, { jtis: Set<string>; users: Map<string, number>; issuedBeforeMs: number }>();
+for (const r of revocationRows) {
+  let app = revocations.get(r.app_id);
+  if (!app) revocations.set(r.app_id, (app = { jtis: new Set(), users: new Map(), issuedBeforeMs: -Infinity }));
+  if (r.jti !== null) app.jtis.add(r.jti);
+  const createdSeconds = Math.floor(new Date(r.created_at).getTime() / 1000);
+  if (r.user_id !== null) app.users.set(r.user_id, Math.max(createdSeconds, app.users.get(r.user_id) ?? -Infinity));
+  if (r.issued_before !== null) app.issuedBeforeMs = Math.max(app.issuedBeforeMs, new Date(r.issued_before).getTime());
+}
+
+interface Claims {
+  sub: string;
+  jti: string;
+  iat: number;
+}
+
+function revoked(appId: string, claims: Claims): boolean {
+  const app = revocations.get(appId);
+  if (!app) return false;
+  const userRevokedAt = app.users.get(claims.sub);
+  return app.jtis.has(claims.jti) || (userRevokedAt !== undefined && claims.iat <= userRevokedAt) || claims.iat * 1000 < app.issuedBeforeMs;
+}
 
 function signToken(aud: string, sub: string): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = { iss: 'latchkey', aud, sub, iat: now, exp: now + 3600, jti: randomUUID(), tid: 't', pid: 'p', auth: 'anonymous' };
   const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+  return `${input}.${sign(digest, Buffer.from(input), signingKey).toString('base64url')}`;
 }
 
-function verifyToken(token: string): { sub: string } | null {
+/** The token's claims when it verifies and is not revoked for `appId`. */
+function verifyToken(appId: string, token: string): Claims | null {
   const [h, p, s] = token.split('.');
-  if (!h || !p || !s || !verify(null, Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))) return null;
-  return JSON.parse(Buffer.from(p, 'base64url').toString());
+  if (!h || !p || !s || !verify(digest, Buffer.from(`${h}.${p}`), verifyingKey, Buffer.from(s, 'base64url'))) return null;
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Claims;
+  return revoked(appId, claims) ? null : claims;
 }
 
 function powOk(headerValue: string): boolean | Promise<boolean> {
@@ -110,11 +168,11 @@ createServer(async (req, res) => {
       const ok = powOk(pow);
       if (!(typeof ok === 'boolean' ? ok : await ok)) return send(res, 403, { error: 'pow' });
     }
-    const sub = (bearer && verifyToken(bearer)?.sub) || `anon_${randomUUID()}`;
+    const sub = (bearer && verifyToken(appId, bearer)?.sub) || `anon_${randomUUID()}`;
     return send(res, 200, { token: signToken(appId, sub), expiresAt: new Date().toISOString(), userId: sub });
   }
   if (req.method === 'GET') {
-    const claims = bearer ? verifyToken(bearer) : null;
+    const claims = bearer ? verifyToken(appId, bearer) : null;
     return claims ? send(res, 200, claims) : send(res, 401, { error: 'invalid' });
   }
   const { kid } = decodeProtectedHeader(bearer!);
