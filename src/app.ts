@@ -97,8 +97,11 @@ export function createApp(svc: Services, options: AppOptions = {}): RequestListe
   const rest = createExpressApp(svc, options);
   const observe = svc.config.metricsEnabled ? observeRequests(svc.metrics) : undefined;
   return function latchkey(req: IncomingMessage, res: ServerResponse) {
-    observe?.(req, res);
+    // The run API counts its own requests (./http/run-api.ts).
     if (req.url!.startsWith('/run/')) runApi(req, res);
-    else rest(req, res);
+    else {
+      observe?.(req, res);
+      rest(req, res);
+    }
   };
 }

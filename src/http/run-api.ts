@@ -8,7 +8,7 @@
 // 404/405 with Allow, 415 for non-JSON bodies — and the tests drive it
 // through createApp like the rest.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { RateLimitState } from '../limits/rate-limiter.js';
 import { createPowChallenge } from '../pow/challenge.js';
 import { requestAnonymousSession } from '../sessions/anonymous-session.js';
@@ -22,7 +22,7 @@ import { discardBody, hasBody } from './body-limit.js';
 import { clientIpResolver } from './client-ip.js';
 import { hasNonJsonBody } from './middleware/require-json.js';
 import { loggedUrl } from '../logger.js';
-import { labelRoute } from '../metrics/request-labels.js';
+import { UNMATCHED_ROUTE } from '../metrics/metrics.js';
 import { REQUEST_ID_HEADER, requestId } from './request-id.js';
 import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { createRefusalLog } from './refusal-log.js';
@@ -159,13 +159,14 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     return route && { route, appId: rest.slice(0, slash) };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
+  /** Serves a run-API request; `seen.route` gets the route template as soon as it is known (the metrics' label). */
+  async function handle(req: IncomingMessage, seen: { route: string }): Promise<Reply> {
     const url = req.url!;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const found = match(path);
     if (!found) throw new AppError('not_found');
-    labelRoute(res, found.route.template);
+    seen.route = found.route.template;
     const handler = found.route.methods[req.method!];
     if (!handler) throw new AppError('method_not_allowed', undefined, undefined, { Allow: found.route.allow });
     // No handler here uses a body, but the rules for one still hold (§0): JSON, at most 64 KiB.
@@ -182,7 +183,15 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     return handler(req, appId, q === -1 ? '' : url.slice(q + 1));
   }
 
+  // Counted here, where the route and the answer are known, rather than by a
+  // 'finish' listener added to every response of the hottest path. The time
+  // is up to the answer being handed to the socket.
+  const metrics = svc.config.metricsEnabled ? svc.metrics : undefined;
+  const count = (req: IncomingMessage, route: string, status: number, started: number, code?: ErrorCode) =>
+    metrics?.request(route, req.method!, status, (performance.now() - started) / 1000, code);
+
   return function runApi(req, res) {
+    const started = metrics ? performance.now() : 0;
     const id = requestId(req.headers['x-request-id']);
     // For the shared error module's log lines (respond.ts), as Express's requests carry it.
     (req as IncomingMessage & { id?: string }).id = id;
@@ -215,6 +224,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
         '600',
       ]);
       res.end();
+      if (metrics) count(req, match(req.url!.split('?', 1)[0]!)?.route.template ?? UNMATCHED_ROUTE, 204, started);
       return;
     }
     // Access lines at debug: at info, logging every widget page load costs more than serving it.
@@ -225,12 +235,18 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
         svc.logger.debug({ reqId: id, method: req.method, url: loggedUrl(req.url!), status: res.statusCode, ms }, 'run request');
       });
     }
-    handle(req, res)
-      .then((reply) => sendJson(res, 200, reply.body, common, NO_STORE, reply.headers ?? []))
+    const seen = { route: UNMATCHED_ROUTE };
+    handle(req, seen)
+      .then((reply) => {
+        sendJson(res, 200, reply.body, common, NO_STORE, reply.headers ?? []);
+        count(req, seen.route, 200, started);
+      })
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
         try {
-          sendError(res, toAppError(error, svc, req), common);
+          const refusal = toAppError(error, svc, req);
+          sendError(res, refusal, common);
+          count(req, seen.route, refusal.status, started, refusal.code);
         } catch {
           // Nothing left to answer with; never let a response failure become an unhandled rejection.
           res.destroy();

@@ -3,13 +3,14 @@
 // A request whose connection closed before its answer was sent is not counted.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
-import { errorCodeOf, routeOf } from './request-labels.js';
+import { trackLabels } from './request-labels.js';
 
 export function observeRequests(metrics: Metrics): (req: IncomingMessage, res: ServerResponse) => void {
   return function observe(req, res) {
     const started = performance.now();
+    const labels = trackLabels(res);
     res.once('finish', () => {
-      metrics.request(routeOf(res), req.method!, res.statusCode, (performance.now() - started) / 1000, errorCodeOf(res));
+      metrics.request(labels.route, req.method!, res.statusCode, (performance.now() - started) / 1000, labels.errorCode);
     });
   };
 }

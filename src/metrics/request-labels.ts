@@ -1,30 +1,38 @@
 // What the request metrics (./observe-requests.ts) learn about a request as
 // it is served: the route template that matched it (set by the run API's
 // router and by the route gates of the Express half) and the error code of
-// its answer (set by the shared error module). Kept on the response, where
-// the metrics find them once it has been sent.
+// its answer (set by the shared error module).
+//
+// Kept in a WeakMap beside the response rather than as a property of it:
+// properties added to a ServerResponse after construction through keyed
+// (symbol) stores can push V8 to a slower dictionary-mode object for every
+// later access to it. Requests are tracked only while metrics are on. The run
+// API does not use this: it counts its own requests (../http/run-api.ts).
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors.js';
 import { UNMATCHED_ROUTE } from './metrics.js';
 
-const ROUTE = Symbol('latchkey.route');
-const ERROR_CODE = Symbol('latchkey.errorCode');
+interface Labels {
+  route: string;
+  errorCode: ErrorCode | undefined;
+}
 
-type Labelled = ServerResponse & { [ROUTE]?: string; [ERROR_CODE]?: ErrorCode };
+const tracked = new WeakMap<ServerResponse, Labels>();
+
+/** Starts keeping labels for `res` (metrics on); without it the setters below do nothing. */
+export function trackLabels(res: ServerResponse): Labels {
+  const labels: Labels = { route: UNMATCHED_ROUTE, errorCode: undefined };
+  tracked.set(res, labels);
+  return labels;
+}
 
 /** `template` is the OpenAPI path template, e.g. `/run/auth/apps/{appId}/session`: never the path itself. */
 export function labelRoute(res: ServerResponse, template: string): void {
-  (res as Labelled)[ROUTE] = template;
-}
-
-export function routeOf(res: ServerResponse): string {
-  return (res as Labelled)[ROUTE] ?? UNMATCHED_ROUTE;
+  const labels = tracked.get(res);
+  if (labels) labels.route = template;
 }
 
 export function labelErrorCode(res: ServerResponse, code: ErrorCode): void {
-  (res as Labelled)[ERROR_CODE] = code;
-}
-
-export function errorCodeOf(res: ServerResponse): ErrorCode | undefined {
-  return (res as Labelled)[ERROR_CODE];
+  const labels = tracked.get(res);
+  if (labels) labels.errorCode = code;
 }

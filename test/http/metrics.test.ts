@@ -76,6 +76,8 @@ describe('GET /metrics', () => {
     await requestAnonymousSession(h, app.id).expect(200);
     await requestAnonymousSession(h, app.id, { origin: 'https://evil.example' }).expect(403);
     await h.http.get('/no/such/path').expect(404);
+    await h.http.get('/run/auth/no-such-route').expect(404);
+    await h.http.options(`/run/auth/apps/${app.id}/anonymous-session`).set('Origin', 'https://docs.example.com').set('Access-Control-Request-Method', 'POST').expect(204);
     // A refused management request counts under the route it was for, not as unmatched.
     await h.http.get(APPS).set('Authorization', 'Bearer wrong-key').expect(401);
 
@@ -85,7 +87,8 @@ describe('GET /metrics', () => {
     expect(value(samples, requests, { route: ANON, method: 'POST', status: '403' })).toBe(1);
     expect(value(samples, requests, { route: APPS_TEMPLATE, method: 'POST', status: '201' })).toBe(1);
     expect(value(samples, requests, { route: APPS_TEMPLATE, method: 'GET', status: '401' })).toBe(1);
-    expect(value(samples, requests, { route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
+    expect(value(samples, requests, { route: 'unmatched', method: 'GET', status: '404' })).toBe(2);
+    expect(value(samples, requests, { route: ANON, method: 'OPTIONS', status: '204' })).toBe(1);
 
     const latency = 'latchkey_http_request_duration_seconds';
     expect(value(samples, `${latency}_count`, { route: ANON, method: 'POST' })).toBe(2);
@@ -94,7 +97,7 @@ describe('GET /metrics', () => {
 
     const errors = 'latchkey_http_errors_total';
     expect(value(samples, errors, { code: 'origin_not_allowed' })).toBe(1);
-    expect(value(samples, errors, { code: 'not_found' })).toBe(1);
+    expect(value(samples, errors, { code: 'not_found' })).toBe(2);
     expect(value(samples, errors, { code: 'unauthorized' })).toBe(1);
   });
 
