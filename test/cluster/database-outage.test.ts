@@ -62,7 +62,11 @@ async function requestsNeedingTheDatabase(node: NodeProcess, appId: string, opti
     };
   const timed = async ([name, send]: [string, () => Promise<Response>]): Promise<Answer> => {
     const started = performance.now();
-    const res = await send();
+    // A connection the node closed without answering once failed this test in CI
+    // (undici: "other side closed", during the partition): say what the node logged.
+    const res = await send().catch((error: unknown) => {
+      throw new Error(`${name}: ${String(error)}; cause ${String((error as Error).cause)}; node output:\n${node.output().slice(-6000)}`);
+    });
     const body = (await res.json()) as { error?: { code: string } };
     return { name, status: res.status, retryAfter: res.headers.get('retry-after'), code: body.error?.code, ms: performance.now() - started };
   };
