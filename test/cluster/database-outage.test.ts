@@ -7,9 +7,9 @@
 // its own (stopping the run's shared server would fail every other test
 // file); in the second it reaches a database of the run's server through a
 // relay that stops delivering bytes, as a network partition does.
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../scripts/test-postgres.js';
+import { freezableRelay } from '../support/freezable-relay.js';
 import { freshPostgresDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.js';
 import { encodeSolution, solve } from '../support/run-api.js';
 import { MANAGE_KEY, POW_SECRET, startNode, stopStartedNodes, type NodeProcess } from './nodes.js';
@@ -129,45 +129,6 @@ describe.runIf(postgresAvailable)('a node whose PostgreSQL server stops and star
     console.info(`outage: slowest 503 after ${slowest.toFixed(0)} ms; ready again ${recoveredMs.toFixed(0)} ms after the server's return`);
   });
 });
-
-/**
- * A TCP relay to PostgreSQL that can stop delivering anything without closing
- * a connection: a network partition, where nothing is refused or reset and
- * only timeouts can tell.
- */
-async function freezableRelay(targetPort: number) {
-  let frozen = false;
-  const held: (() => void)[] = [];
-  const sockets = new Set<Socket>();
-  const relay = (from: Socket, to: Socket) => from.on('data', (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    relay(client, upstream);
-    relay(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze: () => (frozen = true),
-    thaw: () => {
-      frozen = false;
-      for (const deliver of held.splice(0)) deliver();
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe.runIf(postgresAvailable)('a node cut off from PostgreSQL by the network', () => {
   let database: TestDatabase | undefined;

@@ -1,13 +1,13 @@
 // A node that loses the database answers 503 within 5 s (contract §0) and
 // recovers by itself within 10 s of the database's return (§5), without
 // being reopened: every method rejects with StoreUnavailableError meanwhile.
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../scripts/test-postgres.js';
 import { openPostgresStore } from '../../src/store/postgres/store.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { ChangedTable, Store } from '../../src/store/store.js';
+import { freezableRelay } from '../support/freezable-relay.js';
 import { freshPostgresStores, postgresAvailable, postgresContext, type TestStores } from '../support/postgres.js';
 
 // Contract bounds, not performance targets: §0 and §5.
@@ -56,46 +56,6 @@ function record(store: Store): ChangedTable[] {
   return seen;
 }
 
-/**
- * A TCP relay to PostgreSQL that can stop delivering anything without closing
- * a connection: a network partition, where nothing is refused or reset and
- * only timeouts can tell.
- */
-async function freezableProxy(targetPort: number) {
-  let frozen = false;
-  const held: (() => void)[] = [];
-  const sockets = new Set<Socket>();
-  const relay = (from: Socket, to: Socket) =>
-    from.on('data', (chunk) => (frozen ? held.push(() => to.write(chunk)) : to.write(chunk)));
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    relay(client, upstream);
-    relay(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze: () => (frozen = true),
-    thaw: () => {
-      frozen = false;
-      for (const deliver of held.splice(0)) deliver();
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 const throwaway = postgresAvailable && postgresContext()?.throwaway === true;
 
 describe.runIf(throwaway)('PostgreSQL outage: the server stops and starts again', () => {
@@ -130,7 +90,7 @@ describe.runIf(throwaway)('PostgreSQL outage: the server stops and starts again'
 
 describe.runIf(postgresAvailable)('PostgreSQL outage: the network stops delivering', () => {
   let stores: TestStores | undefined;
-  let proxy: Awaited<ReturnType<typeof freezableProxy>> | undefined;
+  let proxy: Awaited<ReturnType<typeof freezableRelay>> | undefined;
   afterEach(async () => {
     await stores?.cleanup();
     await proxy?.close();
@@ -139,7 +99,7 @@ describe.runIf(postgresAvailable)('PostgreSQL outage: the network stops deliveri
   it('rejects every call with StoreUnavailableError within 5 s, then works again within 10 s of the network’s return', async () => {
     stores = await freshPostgresStores();
     const target = new URL(stores.database.url);
-    proxy = await freezableProxy(Number(target.port));
+    proxy = await freezableRelay(Number(target.port));
     target.port = String(proxy.port);
     const store = await openPostgresStore(target.toString(), { migrateOnStart: false, pollSeconds: 0.5 });
     const seen = record(store);
