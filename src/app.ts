@@ -20,7 +20,7 @@ import { manageKeysRouter } from './http/routes/manage-keys.js';
 import { manageMeRouter } from './http/routes/manage-me.js';
 import { manageRevocationsRouter } from './http/routes/manage-revocations.js';
 import { manageSigningKeysRouter } from './http/routes/manage-signing-keys.js';
-import { metricsRouter } from './http/routes/metrics.js';
+import { METRICS_PATH, metricsRouter, requireMetricsToken } from './http/routes/metrics.js';
 import { opsRouter } from './http/routes/ops.js';
 import { assignRequestId } from './http/request-id.js';
 import { createRunHandler } from './http/run-api.js';
@@ -85,7 +85,10 @@ export function createExpressApp(svc: Services, options: AppOptions = {}): Expre
   }
   // The same order for the rest: 404/405 before 415.
   const ops = [opsRouter(svc), ...(svc.config.metricsEnabled ? [metricsRouter(svc)] : [])];
-  app.use(routeGate(ops), requireJsonBody, ...ops);
+  app.use(routeGate(ops));
+  // 401 before 415, as under /manage.
+  if (svc.config.metricsEnabled && svc.config.metricsToken) app.use(METRICS_PATH, requireMetricsToken(svc.config.metricsToken));
+  app.use(requireJsonBody, ...ops);
 
   app.use(notFound);
   app.use(errorHandler(svc));

@@ -218,6 +218,19 @@ describe('METRICS_TOKEN', () => {
     expect(res.text).toContain('latchkey_http_requests_total');
   });
 
+  it('answers 401 before 415 (contract §0 order), and 415 to a scraper with the token that sends a non-JSON body', async () => {
+    h = await makeHarness({ METRICS_TOKEN });
+    const anonymous = await h.http.get('/metrics').set('Content-Type', 'text/plain').send('hello');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('unauthorized');
+    const scraper = await h.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).set('Content-Type', 'text/plain').send('hello');
+    expect(scraper.status).toBe(415);
+    expect(scraper.body.error.code).toBe('unsupported_media_type');
+    // An unknown path or method is still 404/405 first.
+    await h.http.post('/metrics').expect(405);
+    await h.http.get('/metrics/extra').expect(404);
+  });
+
   it('is refused at start when shorter than 32 characters', async () => {
     await expect(makeHarness({ METRICS_TOKEN: 'short' })).rejects.toThrow(/METRICS_TOKEN/);
     h = await makeHarness();
