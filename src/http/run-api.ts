@@ -28,7 +28,6 @@ import { sendError, sendJson, toAppError, type HeaderList } from './respond.js';
 import { createRefusalLog } from './refusal-log.js';
 import { pathParams } from './validation.js';
 
-const NO_STORE: HeaderList = ['Cache-Control', 'no-store'];
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Challenge-Solution, X-Inkeep-Challenge-Solution, X-Request-Id';
 // Without this a page script cannot read how long a 429 asks it to wait (§3).
 const CORS_EXPOSE_HEADERS = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
@@ -198,14 +197,17 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     // CORS on every response, errors included, so a widget can read why it was
     // refused — and the request id, to quote when it reports a problem.
     // Reflecting the Origin grants nothing: no credentials are honoured, and
-    // the allowlist is enforced by the handlers.
+    // the allowlist is enforced by the handlers. No answer is for a cache: a
+    // 404 is heuristically cacheable, and would outlive the app's creation.
     const origin = req.headers.origin;
     const common: HeaderList =
       origin === undefined
-        ? [REQUEST_ID_HEADER, id]
+        ? [REQUEST_ID_HEADER, id, 'Cache-Control', 'no-store']
         : [
             REQUEST_ID_HEADER,
             id,
+            'Cache-Control',
+            'no-store',
             'Access-Control-Allow-Origin',
             origin,
             'Vary',
@@ -238,7 +240,7 @@ export function createRunHandler(svc: Services): (req: IncomingMessage, res: Ser
     const seen = { route: UNMATCHED_ROUTE };
     handle(req, seen)
       .then((reply) => {
-        sendJson(res, 200, reply.body, common, NO_STORE, reply.headers ?? []);
+        sendJson(res, 200, reply.body, common, reply.headers ?? []);
         count(req, seen.route, 200, started);
       })
       .catch((error: unknown) => {

@@ -60,6 +60,26 @@ describe('CORS headers on actual responses', () => {
     expect(res.headers).not.toHaveProperty('access-control-allow-credentials');
   });
 
+  it('no run-API answer may be stored by a cache, refusals included (§3)', async () => {
+    const h = await makeHarness();
+    const app = await createTestApp(h);
+    // A 404 is heuristically cacheable (RFC 9111 §4.2.2): a shared cache must
+    // not keep answering app_not_found once the app exists.
+    const answers = [
+      await requestAnonymousSession(h, app.id),
+      await requestAnonymousSession(h, app.id, { origin: EVIL }),
+      await requestAnonymousSession(h, 'app_doesnotexist0'),
+      await h.http.get(`/run/auth/apps/${app.id}/session`).set('Origin', EVIL),
+      await h.http.delete(`/run/auth/apps/${app.id}/session`).set('Origin', EVIL),
+      await h.http.get('/run/nothing-here').set('Origin', EVIL),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 403, 404, 401, 405, 404]);
+    for (const res of answers) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.vary).toMatch(/Origin/i);
+    }
+  });
+
   it('a 404 app_not_found is readable', async () => {
     const h = await makeHarness();
     const res = await requestAnonymousSession(h, 'app_doesnotexist0');
