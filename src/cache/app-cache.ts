@@ -81,7 +81,8 @@ export class AppCache {
       customerKeys() {
         // A Map, never a plain object: a kid of "constructor" or "__proto__"
         // must find nothing rather than something inherited.
-        keys ??= store.keys.list(row.id).then(
+        if (keys) return keys;
+        keys = store.keys.list(row.id).then(
           (list) =>
             new Map(
               list.map((k) => [
