@@ -5,8 +5,12 @@
 // revocations and sign; verify a customer JWT (jose) and sign; check a
 // proof-of-work HMAC, insert the spent challenge and sign. It reads
 // latchkey's own signing key (and its revocations) from the database so
-// tokens from either server verify on both. Not a product: no Origin, no app
-// lookup, no errors worth the name.
+// tokens from either server verify on both. Not a product: no validation,
+// no errors worth the name. What the contract asks of every answer is done,
+// as cheaply as it can be: the session endpoints look the app's allowlist up
+// by id (a Set of origins, loaded once) and refuse an Origin not in it; every
+// answer carries an X-Request-Id and Cache-Control: no-store, and, to a
+// request with an Origin, the CORS headers (§0, §3).
 //
 // The spent challenge goes where the service's goes: on SQLite a
 // better-sqlite3 insert into a table of the same layout; on PostgreSQL
@@ -24,7 +28,7 @@
 // plain Sets and Maps written here rather than latchkey's own index, so the
 // ratio would show a slow index. The bench creates them before starting it.
 import { createHash, createHmac, createPrivateKey, createPublicKey, randomUUID, sign, timingSafeEqual, verify } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Database from 'better-sqlite3';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import pg from 'pg';
@@ -48,6 +52,13 @@ const CURRENT_KEY = 'SELECT kid, alg, private_key, public_jwk FROM signing_keys 
 // Every revocation is live during a bench run (they are kept 30 days). Times are
 // INTEGER ms on SQLite, timestamptz (a Date) on PostgreSQL.
 const REVOCATIONS = 'SELECT app_id, jti, user_id, issued_before, created_at FROM revocations';
+// allowed_domains: TEXT holding JSON on SQLite, jsonb on PostgreSQL. The bench's apps list plain hosts.
+const APPS = 'SELECT id, allowed_domains FROM apps';
+
+interface AppRow {
+  id: string;
+  allowed_domains: string | string[];
+}
 
 interface RevocationRow {
   app_id: string;
@@ -60,14 +71,15 @@ interface RevocationRow {
 /** Marks a challenge spent: true when this call spent it. */
 type Spend = (challenge: string, expiresAt: number) => boolean | Promise<boolean>;
 
-async function openSpentLedger(): Promise<{ row: SigningKeyRow; revocationRows: RevocationRow[]; spend: Spend }> {
+async function openSpentLedger(): Promise<{ row: SigningKeyRow; revocationRows: RevocationRow[]; appRows: AppRow[]; spend: Spend }> {
   if (/^postgres(ql)?:\/\//i.test(config.databaseUrl)) {
     // The service's pool size (PG_POOL_MAX default) and its deadline (2 × 2 s).
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     const ledger = createSpentChallengeStore(pool, 4_000);
     const row = (await pool.query<SigningKeyRow>(CURRENT_KEY)).rows[0]!;
     const revocationRows = (await pool.query<RevocationRow>(REVOCATIONS)).rows;
-    return { row, revocationRows, spend: (challenge, expiresAt) => ledger.spend(challenge, expiresAt) };
+    const appRows = (await pool.query<AppRow>(APPS)).rows;
+    return { row, revocationRows, appRows, spend: (challenge, expiresAt) => ledger.spend(challenge, expiresAt) };
   }
   const db = new Database(config.databaseUrl);
   db.pragma('journal_mode = WAL');
@@ -81,11 +93,18 @@ async function openSpentLedger(): Promise<{ row: SigningKeyRow; revocationRows: 
   return {
     row: db.prepare(CURRENT_KEY).get() as SigningKeyRow,
     revocationRows: db.prepare(REVOCATIONS).all() as RevocationRow[],
+    appRows: db.prepare(APPS).all() as AppRow[],
     spend: (challenge, expiresAt) => insertSpent.run(challenge, expiresAt).changes === 1,
   };
 }
 
-const { row, revocationRows, spend } = await openSpentLedger();
+const { row, revocationRows, appRows, spend } = await openSpentLedger();
+const allowedOrigins = new Map(
+  appRows.map((app) => {
+    const hosts = typeof app.allowed_domains === 'string' ? (JSON.parse(app.allowed_domains) as string[]) : app.allowed_domains;
+    return [app.id, new Set(hosts.map((host) => `https://${host}`))];
+  }),
+);
 const privateKey = createPrivateKey(row.private_key);
 const jwk = typeof row.public_jwk === 'string' ? JSON.parse(row.public_jwk) : row.public_jwk;
 const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
@@ -145,41 +164,45 @@ function powOk(headerValue: string): boolean | Promise<boolean> {
   return spend(s.challenge, expires);
 }
 
-function send(res: import('node:http').ServerResponse, status: number, body: unknown) {
+// §3's exposed response headers.
+const EXPOSED = 'Retry-After, RateLimit, RateLimit-Policy, X-Request-Id';
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const origin = req.headers.origin;
+  const headers = ['X-Request-Id', randomUUID(), 'Cache-Control', 'no-store'];
+  if (origin !== undefined) headers.push('Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED);
+  headers.push('Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(text)));
+  res.writeHead(status, headers);
   res.end(text);
 }
 
-/** The bench's `refused` scenario sends this Origin; the app does not allow it. */
-const REFUSED_ORIGIN = 'https://refused.example.com';
-
 createServer(async (req, res) => {
-  // A refusal's unavoidable work: read the Origin, answer the contract's JSON error.
-  if (req.headers.origin === REFUSED_ORIGIN) {
-    return send(res, 403, { error: { code: 'origin_not_allowed', message: 'This origin is not allowed for the app.' } });
-  }
   const appId = req.url!.split('/')[4]!;
   const bearer = req.headers.authorization?.slice(7);
+  // The Origin check of every session request, and a refusal's whole work (the `refused` scenario).
+  if (req.method === 'POST' && !allowedOrigins.get(appId)?.has(req.headers.origin!)) {
+    return send(req, res, 403, { error: { code: 'origin_not_allowed', message: 'This origin is not allowed for the app.' } });
+  }
   if (req.url!.endsWith('/anonymous-session')) {
     const pow = req.headers['x-challenge-solution'];
     if (typeof pow === 'string') {
       // Awaited only on PostgreSQL: SQLite's ceiling stays synchronous, as before.
       const ok = powOk(pow);
-      if (!(typeof ok === 'boolean' ? ok : await ok)) return send(res, 403, { error: 'pow' });
+      if (!(typeof ok === 'boolean' ? ok : await ok)) return send(req, res, 403, { error: 'pow' });
     }
     const sub = (bearer && verifyToken(appId, bearer)?.sub) || `anon_${randomUUID()}`;
-    return send(res, 200, { token: signToken(appId, sub), expiresAt: new Date().toISOString(), userId: sub });
+    return send(req, res, 200, { token: signToken(appId, sub), expiresAt: new Date().toISOString(), userId: sub });
   }
   if (req.method === 'GET') {
     const claims = bearer ? verifyToken(appId, bearer) : null;
-    return claims ? send(res, 200, claims) : send(res, 401, { error: 'invalid' });
+    return claims ? send(req, res, 200, claims) : send(req, res, 401, { error: 'invalid' });
   }
   const { kid } = decodeProtectedHeader(bearer!);
   const key = customerKeys.get(kid!)!;
   const { payload } = await compactVerify(bearer!, key.key, { algorithms: [key.alg] });
   const claims = JSON.parse(Buffer.from(payload).toString());
-  return send(res, 200, { token: signToken(appId, claims.sub), userId: claims.sub, authMethod: 'authenticated' });
+  return send(req, res, 200, { token: signToken(appId, claims.sub), userId: claims.sub, authMethod: 'authenticated' });
 }).listen(config.port, '127.0.0.1', () => process.stdout.write('ready\n'));
 // A graceful exit on SIGTERM, so `npm run bench -- --profile` gets its profile.
 process.on('SIGTERM', () => process.exit(0));
