@@ -6,7 +6,8 @@
 // request of each kind, N more of each must run exactly the statements below.
 //
 // SQLite has one more, by design: `PRAGMA data_version` once per run-API and
-// JWKS request. It reads no row — it asks whether another process committed
+// JWKS request (at most once per event-loop turn, so once per request when
+// they come one at a time, as here). It reads no row — it asks whether another process committed
 // since the last look, the only way one process sees another's writes on a
 // shared file — and it is counted separately from row reads. On PostgreSQL
 // other nodes' writes are pushed (LISTEN/NOTIFY), so it has no counterpart;

@@ -15,9 +15,9 @@
 // data_version is read once per event-loop turn, not once per request: under
 // load one turn serves the several requests that arrived together, and the
 // read (a statement step, ~4 µs) was the largest cost of a refused request.
-// A request that arrives after another process's commit is still served in a
-// later turn than any poll made before that commit, so "seen on the next
-// request" holds.
+// A commit another process makes while a turn is under way is seen by the
+// next turn's first request: a delay of one turn, inside §5's second, and
+// an idle node still sees it on its next request.
 import { setImmediate } from 'node:timers';
 import type Database from 'better-sqlite3';
 import type { ChangeFeed, ChangedTable } from '../store.js';
