@@ -12,7 +12,6 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import { AppError, ERRORS, errorBody, type ErrorCode } from '../errors.js';
 import { loggedUrl, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { labelErrorCode } from '../metrics/request-labels.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 
 export type HeaderList = readonly string[];
@@ -80,7 +79,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ...
 }
 
 export function sendError(res: ServerResponse, error: AppError, headers: HeaderList = []): void {
-  labelErrorCode(res, error.code);
   sendJson(res, error.status, errorBody(error.code, error.message, error.extra), headers, errorHeaders(error));
 }
 

@@ -4,12 +4,16 @@
 // writeHead merges them.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../errors.js';
+import { labelErrorCode } from '../../metrics/request-labels.js';
 import { sendError, toAppError, type ErrorReporting } from '../respond.js';
 
 export function errorHandler(reporting: ErrorReporting): ErrorRequestHandler {
   return function renderError(error, req, res, next) {
     if (res.headersSent) return next(error);
-    sendError(res, toAppError(error, reporting, req));
+    const refusal = toAppError(error, reporting, req);
+    // For the request metrics (../../metrics/observe-requests.ts); the run API counts its own.
+    labelErrorCode(res, refusal.code);
+    sendError(res, refusal);
   };
 }
 
