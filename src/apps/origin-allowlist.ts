@@ -2,6 +2,13 @@
 // normalization (at write time) and request-Origin matching (on every session
 // request). An entry is `[http://](*.)?host[:port]`, stored lower case with IDN
 // hosts as punycode.
+//
+// Whether a wildcard's host is a public suffix is the Public Suffix List's
+// call, its private section included (`*.github.io` would let in every
+// GitHub Pages site): tldts carries the list with its wildcard and exception
+// rules and is kept current by its maintainers; the list changes too often
+// to be written down here.
+import { getPublicSuffix } from 'tldts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 // What an entry may look like before any host parsing: an optional scheme, an
@@ -73,8 +80,10 @@ export function normalizeEntry(raw: string): EntryResult {
   if (!host.ok) return host;
   if (wildcard) {
     if (host.ip) return refuse('a wildcard cannot apply to an IP address');
-    // `*.com` would let every site on a public suffix in.
-    if (host.host.split('.').length < 2) return refuse('a wildcard needs a domain of at least two labels');
+    // `*.com`, `*.co.uk` or `*.github.io` would let in every site under it.
+    if (!host.host.includes('.') || getPublicSuffix(host.host, { allowPrivateDomains: true }) === host.host) {
+      return refuse('a wildcard cannot apply to a public suffix (the Public Suffix List): name a domain under it');
+    }
   }
   // The scheme's default port is the same origin as no port: stored without it.
   const port = rawPort === undefined || rawPort === (plainHttp ? '80' : '443') ? '' : `:${rawPort}`;

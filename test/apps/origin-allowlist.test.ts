@@ -32,6 +32,13 @@ describe('normalizeEntry: what an app may store', () => {
     ['[::1]:8080', '[::1]:8080'],
     ['bücher.example', 'xn--bcher-kva.example'],
     ['*.bücher.example', '*.xn--bcher-kva.example'],
+    // A registrable domain under a public suffix, and a name the list does not know.
+    ['*.example.co.uk', '*.example.co.uk'],
+    ['*.docs.example.github.io', '*.docs.example.github.io'],
+    ['*.www.ck', '*.www.ck'],
+    ['*.corp.internal', '*.corp.internal'],
+    // An exact entry on a suffix names one site, so it is allowed.
+    ['github.io', 'github.io'],
     ['ＤＯＣＳ.example.com', 'docs.example.com'],
     ['a-b.example.com', 'a-b.example.com'],
     ['1password.example', '1password.example'],
@@ -48,6 +55,14 @@ describe('normalizeEntry: what an app may store', () => {
   it.each([
     ['a bare wildcard', '*'],
     ['a wildcard on a public suffix', '*.com'],
+    // The Public Suffix List decides, its private section included (§4.1).
+    ['a wildcard on a two-label public suffix', '*.co.uk'],
+    ['a wildcard on a private-section suffix', '*.github.io'],
+    ['a wildcard on a cloud suffix of three labels', '*.s3.amazonaws.com'],
+    ['a wildcard on a suffix under a wildcard rule (*.ck)', '*.foo.ck'],
+    ['a wildcard on an IDN suffix, as Unicode', '*.公司.cn'],
+    ['a wildcard on an IDN suffix, as punycode', '*.xn--55qx5d.cn'],
+    ['a wildcard on an upper-case suffix', '*.CO.UK'],
     ['a double wildcard', '*.*.example.com'],
     ['a wildcard on an IPv4 address', '*.127.0.0.1'],
     ['a wildcard on an IPv6 address', '*.[::1]'],

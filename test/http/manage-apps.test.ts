@@ -157,6 +157,8 @@ describe('allowed domains', () => {
   it.each([
     '*',
     '*.com',
+    '*.co.uk',
+    '*.github.io',
     'example.com/path',
     'example.com?q',
     'user@example.com',
