@@ -80,8 +80,9 @@ export function normalizeEntry(raw: string): EntryResult {
   if (!host.ok) return host;
   if (wildcard) {
     if (host.ip) return refuse('a wildcard cannot apply to an IP address');
-    // `*.com`, `*.co.uk` or `*.github.io` would let in every site under it.
-    if (!host.host.includes('.') || getPublicSuffix(host.host, { allowPrivateDomains: true }) === host.host) {
+    // `*.com`, `*.co.uk` or `*.github.io` would let in every site under it. A
+    // single label (`*.localhost`) is a suffix too: the list's default rule.
+    if (getPublicSuffix(host.host, { allowPrivateDomains: true }) === host.host) {
       return refuse('a wildcard cannot apply to a public suffix (the Public Suffix List): name a domain under it');
     }
   }

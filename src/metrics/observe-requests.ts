@@ -1,5 +1,6 @@
-// Counts and times every request the application answers (§3.6): by route
-// template, method and status, and by error code when it was refused.
+// Counts and times every request the Express half answers (§3.6): by route
+// template, method and status, and by error code when it was refused. The run
+// API counts its own (../http/run-api.ts), without a 'finish' listener.
 // A request whose connection closed before its answer was sent is not counted.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';

@@ -1,7 +1,7 @@
-// What the request metrics (./observe-requests.ts) learn about a request as
-// it is served: the route template that matched it (set by the run API's
-// router and by the route gates of the Express half) and the error code of
-// its answer (set by the shared error module).
+// What the request metrics (./observe-requests.ts) learn about a request the
+// Express half serves: the route template that matched it (set by its route
+// gates and the console's routes) and the error code of its answer (set by
+// its error handler).
 //
 // Kept in a WeakMap beside the response rather than as a property of it:
 // properties added to a ServerResponse after construction through keyed

@@ -56,6 +56,7 @@ describe('normalizeEntry: what an app may store', () => {
     ['a bare wildcard', '*'],
     ['a wildcard on a public suffix', '*.com'],
     // The Public Suffix List decides, its private section included (§4.1).
+    ['a wildcard on a single label the list does not name', '*.localhost'],
     ['a wildcard on a two-label public suffix', '*.co.uk'],
     ['a wildcard on a private-section suffix', '*.github.io'],
     ['a wildcard on a cloud suffix of three labels', '*.s3.amazonaws.com'],
