@@ -118,3 +118,40 @@ describe.runIf(postgresAvailable)('PostgreSQL outage: the network stops deliveri
     }
   });
 });
+
+describe.runIf(postgresAvailable)('PostgreSQL outage: a connection cut while it is lent out', () => {
+  let stores: TestStores | undefined;
+  let proxy: Awaited<ReturnType<typeof freezableRelay>> | undefined;
+  afterEach(async () => {
+    await stores?.cleanup();
+    await proxy?.close();
+  });
+
+  // Seen in CI: a node's process ended with pg's "Connection terminated
+  // unexpectedly" as an unhandled 'error' event. pg-pool listens for errors
+  // only on idle connections; one in use by a transaction (here a key upload,
+  // waiting on a partitioned network) that the server or the network then
+  // closes (idle_in_transaction_session_timeout did, in CI) must fail its call,
+  // not the process.
+  it('answers the call unavailable and keeps the process alive', async () => {
+    stores = await freshPostgresStores();
+    const target = new URL(stores.database.url);
+    proxy = await freezableRelay(Number(target.port));
+    target.port = String(proxy.port);
+    const store = await openPostgresStore(target.toString(), { migrateOnStart: false });
+    try {
+      await expectRecovered(store, 'before');
+      proxy.freeze();
+      const [upload] = await Promise.all([
+        callEverything(store, 'cut').then((results) => results.find((result) => result.name === 'addKey')),
+        // Its connection is lent out, BEGIN sent, no answer: now the network closes it.
+        new Promise((resolve) => setTimeout(resolve, 500)).then(() => proxy!.close()),
+      ]);
+      expect(upload).toMatchObject({ outcome: 'unavailable' });
+      // The pool's 'error' would have ended the process by now; give it a turn to.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -71,6 +71,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // them and opens new ones on demand. Without a listener this event would
   // crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
+  // pg-pool listens only while a connection is idle. One lent out (a
+  // transaction, a purge) that the server or the network closes also emits
+  // 'error', and unheard that ends the process. Its caller's query has
+  // already failed with the same error and handles it (a 503, a retried
+  // purge), and the pool drops the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => {}));
 
   const changes = createChangeFeed(url, { pollSeconds: options.pollSeconds, timeoutMs, log });
   try {
